@@ -1,0 +1,1 @@
+export { Catalog, type TableSummary, type TableDetail, type ColumnDetail } from './catalog.js';

@@ -1,0 +1,194 @@
+import { existsSync } from 'node:fs';
+import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
+import type { DuckDBDatasourceConfig } from '../../config/index.js';
+import { StratumError } from '../../errors.js';
+import { ResultBudget } from '../budget.js';
+import type { CatalogSnapshot, Connector, ExecuteOptions, ExplainResult, JsonValue, QueryResult } from '../types.js';
+import { prepareReadOnly, parseTree, translateDuckDBError } from './guard.js';
+import { introspectDuckDB } from './introspect.js';
+import { tablesInParseTree } from './references.js';
+import { jsonValueConverter } from './values.js';
+
+/**
+ * Settings that make the instance safe by construction. `lock_configuration` comes last in effect:
+ * once set, no statement can turn the others back.
+ */
+export function safeInstanceOptions(config: DuckDBDatasourceConfig): Record<string, string> {
+  return {
+    ...(config.path === ':memory:' ? {} : { access_mode: 'READ_ONLY' }),
+    enable_external_access: 'false',
+    autoinstall_known_extensions: 'false',
+    autoload_known_extensions: 'false',
+    allow_community_extensions: 'false',
+    ...(config.threads ? { threads: String(config.threads) } : {}),
+    ...(config.memory_limit ? { memory_limit: config.memory_limit } : {}),
+    lock_configuration: 'true',
+  };
+}
+
+export class DuckDBConnector implements Connector {
+  readonly dialect = 'duckdb' as const;
+  private instance: Promise<DuckDBInstance> | undefined;
+
+  constructor(
+    readonly name: string,
+    private readonly config: DuckDBDatasourceConfig,
+  ) {}
+
+  private open(): Promise<DuckDBInstance> {
+    if (!this.instance) {
+      const path = this.config.path;
+      if (path !== ':memory:' && !existsSync(path)) {
+        return Promise.reject(
+          new StratumError(
+            'DATASOURCE_UNAVAILABLE',
+            `Datasource "${this.name}": DuckDB file not found at ${path}.`,
+            'Run `stratum init` to create the demo database, or fix datasources.' + this.name + '.path in stratum.yaml.',
+          ),
+        );
+      }
+      this.instance = DuckDBInstance.create(path, safeInstanceOptions(this.config)).catch((error: unknown) => {
+        this.instance = undefined;
+        const message = error instanceof Error ? error.message : String(error);
+        throw new StratumError(
+          'DATASOURCE_UNAVAILABLE',
+          `Datasource "${this.name}": cannot open ${path}: ${message.split('\n')[0]}`,
+          /lock/i.test(message) ? 'Another process holds a write lock on the file; close it (read-only readers can share).' : 'Check that the file is a DuckDB database of a compatible version.',
+        );
+      });
+    }
+    return this.instance;
+  }
+
+  /** A fresh connection per statement: interrupting it cannot touch other calls, and nothing it sets survives it. */
+  private async withConnection<T>(work: (connection: DuckDBConnection) => Promise<T>): Promise<T> {
+    const connection = await (await this.open()).connect();
+    try {
+      return await work(connection);
+    } finally {
+      connection.closeSync();
+    }
+  }
+
+  async introspect(): Promise<CatalogSnapshot> {
+    return this.withConnection(async (connection) => ({
+      datasource: this.name,
+      dialect: this.dialect,
+      tables: await introspectDuckDB(connection),
+      introspectedAt: new Date().toISOString(),
+    }));
+  }
+
+  async execute(sql: string, options: ExecuteOptions): Promise<QueryResult> {
+    const started = performance.now();
+    return this.withConnection(async (connection) => {
+      const stop = interruptOn(connection, options.timeoutMs, options.signal);
+      try {
+        const { prepared } = await prepareReadOnly(connection, sql);
+        const result = await prepared.stream();
+        const columns = result.columnNames().map((name, index) => ({ name, type: result.columnType(index).toString() }));
+        const budget = new ResultBudget(options.maxRows, options.maxChars);
+        reading: for (;;) {
+          const chunk = await result.fetchChunk();
+          if (!chunk || chunk.rowCount === 0) break;
+          for (const row of chunk.convertRows(jsonValueConverter)) {
+            if (!budget.offer(row as JsonValue[])) break reading;
+          }
+        }
+        stop.check();
+        const warning = budget.warning();
+        return {
+          columns,
+          rows: budget.rows,
+          rowCount: budget.rows.length,
+          truncated: budget.truncated,
+          elapsedMs: Math.round((performance.now() - started) * 100) / 100,
+          ...(warning ? { warning } : {}),
+        };
+      } catch (error) {
+        stop.check();
+        throw translateDuckDBError(error);
+      } finally {
+        stop.dispose();
+      }
+    });
+  }
+
+  async explain(sql: string, options: { timeoutMs?: number } = {}): Promise<ExplainResult> {
+    return this.withConnection(async (connection) => {
+      const stop = interruptOn(connection, options.timeoutMs ?? 30_000, undefined);
+      try {
+        await prepareReadOnly(connection, sql);
+        const reader = await connection.runAndReadAll(`EXPLAIN ${sql}`);
+        const plan = reader.getRows().map((row) => row.map((cell) => String(cell ?? '')).join('\n')).join('\n');
+        return { plan };
+      } catch (error) {
+        stop.check();
+        throw translateDuckDBError(error);
+      } finally {
+        stop.dispose();
+      }
+    });
+  }
+
+  async referencedTables(sql: string): Promise<string[]> {
+    return this.withConnection(async (connection) => {
+      await prepareReadOnly(connection, sql).then(({ prepared }) => prepared.destroySync());
+      const tree = await parseTree(connection, sql);
+      if (tree.error) throw new StratumError('SQL_ERROR', `Cannot read the tables of this statement: ${tree.error_message ?? 'not a query'}`);
+      return tablesInParseTree(tree, 'main');
+    });
+  }
+
+  async sampleValues(table: string, column: string, limit: number): Promise<JsonValue[]> {
+    const [schema, name] = splitTableName(table);
+    // Identifiers come from the catalog, quoted; a seeded reservoir keeps samples stable between runs.
+    const sql = `SELECT v FROM (SELECT ${quoteIdent(column)} AS v FROM ${quoteIdent(schema)}.${quoteIdent(name)} USING SAMPLE reservoir(20000 ROWS) REPEATABLE (7)) WHERE v IS NOT NULL GROUP BY v ORDER BY count(*) DESC, v LIMIT ${Math.max(1, Math.floor(limit))}`;
+    return this.withConnection(async (connection) => {
+      const reader = await connection.runAndReadAll(sql);
+      return reader.convertRows(jsonValueConverter).map((row) => row[0] as JsonValue);
+    });
+  }
+
+  async close(): Promise<void> {
+    const instance = this.instance;
+    this.instance = undefined;
+    if (instance) (await instance.catch(() => undefined))?.closeSync();
+  }
+}
+
+export function quoteIdent(identifier: string): string {
+  return `"${identifier.replace(/"/g, '""')}"`;
+}
+
+function splitTableName(table: string): [string, string] {
+  const parts = table.split('.');
+  return parts.length >= 2 ? [parts[parts.length - 2]!, parts[parts.length - 1]!] : ['main', table];
+}
+
+/** Interrupts the connection on timeout or abort, and turns the interruption into the right error. */
+function interruptOn(connection: DuckDBConnection, timeoutMs: number, signal: AbortSignal | undefined) {
+  let reason: 'timeout' | 'cancelled' | undefined;
+  const timer = setTimeout(() => {
+    reason = 'timeout';
+    connection.interrupt();
+  }, timeoutMs);
+  const onAbort = () => {
+    reason = 'cancelled';
+    connection.interrupt();
+  };
+  if (signal?.aborted) onAbort();
+  else signal?.addEventListener('abort', onAbort, { once: true });
+  return {
+    check() {
+      if (reason === 'timeout') {
+        throw new StratumError('QUERY_TIMEOUT', `The query was stopped after ${timeoutMs} ms (limits.timeout_ms).`, 'Filter earlier, aggregate, or add a LIMIT; ask an operator to raise limits.timeout_ms if the query really needs longer.');
+      }
+      if (reason === 'cancelled') throw new StratumError('QUERY_CANCELLED', 'The query was cancelled by the client.');
+    },
+    dispose() {
+      clearTimeout(timer);
+      signal?.removeEventListener('abort', onAbort);
+    },
+  };
+}

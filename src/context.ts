@@ -1,0 +1,64 @@
+import type { StratumConfig } from './config/index.js';
+import { Catalog } from './catalog/index.js';
+import { createConnector, type Connector } from './connectors/index.js';
+import { StratumError, didYouMean } from './errors.js';
+import { logger as defaultLogger, type Logger } from './logger.js';
+
+/**
+ * Everything a server process shares across sessions: config, connectors and catalogs.
+ * Built once per process; connectors open their datasource on first use.
+ */
+export class AppContext {
+  private readonly connectors = new Map<string, Promise<Connector>>();
+  private readonly catalogs = new Map<string, Promise<Catalog>>();
+
+  constructor(
+    readonly config: StratumConfig,
+    readonly logger: Logger = defaultLogger,
+  ) {}
+
+  /** The datasource name to use: the one asked for (checked), else the default. */
+  datasourceName(requested?: string): string {
+    if (!requested) return this.config.defaultDatasource;
+    if (requested in this.config.datasources) return requested;
+    const known = Object.keys(this.config.datasources);
+    throw new StratumError(
+      'DATASOURCE_UNKNOWN',
+      `Unknown datasource "${requested}".${didYouMean(requested, known)}`,
+      `Known datasources: ${known.join(', ')}. Omit \`datasource\` to use the default (${this.config.defaultDatasource}).`,
+    );
+  }
+
+  connector(requested?: string): Promise<Connector> {
+    const name = this.datasourceName(requested);
+    let connector = this.connectors.get(name);
+    if (!connector) {
+      connector = createConnector(name, this.config.datasources[name]!);
+      connector.catch(() => this.connectors.delete(name));
+      this.connectors.set(name, connector);
+    }
+    return connector;
+  }
+
+  catalog(requested?: string): Promise<Catalog> {
+    const name = this.datasourceName(requested);
+    let catalog = this.catalogs.get(name);
+    if (!catalog) {
+      catalog = this.connector(name).then((connector) => new Catalog(connector));
+      catalog.catch(() => this.catalogs.delete(name));
+      this.catalogs.set(name, catalog);
+    }
+    return catalog;
+  }
+
+  get limits() {
+    return this.config.limits;
+  }
+
+  async close(): Promise<void> {
+    const connectors = await Promise.allSettled(this.connectors.values());
+    this.connectors.clear();
+    this.catalogs.clear();
+    await Promise.all(connectors.map((result) => (result.status === 'fulfilled' ? result.value.close() : undefined)));
+  }
+}

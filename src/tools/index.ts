@@ -1,0 +1,18 @@
+import type { McpServer } from '@modelcontextprotocol/server';
+import type { AppContext } from '../context.js';
+import { registerDescribeTable } from './describe_table.js';
+import { registerListTables } from './list_tables.js';
+import { registerRunSql } from './run_sql.js';
+
+const TOOLS: Record<string, (server: McpServer, context: AppContext) => void> = {
+  list_tables: registerListTables,
+  describe_table: registerDescribeTable,
+  run_sql: registerRunSql,
+};
+
+export const TOOL_NAMES = Object.keys(TOOLS);
+
+/** Registers the tools a scope allows (all of them by default). */
+export function registerTools(server: McpServer, context: AppContext, allowed: readonly string[] = TOOL_NAMES): void {
+  for (const name of TOOL_NAMES) if (allowed.includes(name)) TOOLS[name]!(server, context);
+}
