@@ -68,6 +68,9 @@ export function closestNames(name: string, known: Iterable<string>, max = 3): st
 }
 
 export function didYouMean(name: string, known: Iterable<string>): string {
-  const close = closestNames(name, known);
+  return formatSuggestions(closestNames(name, known));
+}
+
+export function formatSuggestions(close: readonly string[]): string {
   return close.length > 0 ? ` Did you mean ${close.map((c) => `"${c}"`).join(' or ')}?` : '';
 }

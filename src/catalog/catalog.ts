@@ -1,4 +1,4 @@
-import { StratumError, didYouMean } from '../errors.js';
+import { StratumError, closestNames, formatSuggestions } from '../errors.js';
 import type { CatalogSnapshot, CatalogTable, Connector, JsonValue } from '../connectors/index.js';
 
 export interface TableSummary {
@@ -90,10 +90,16 @@ export class Catalog {
     if (byShortName.length > 1) {
       throw new StratumError('TABLE_UNKNOWN', `Table name "${name}" is ambiguous: ${byShortName.map((t) => t.name).join(', ')}.`, 'Qualify it as schema.table.');
     }
-    const names = tables.map((table) => table.name);
+    // Match typos against both the short and the qualified name, but always suggest the qualified one.
+    const qualifiedBy = new Map<string, string>();
+    for (const table of tables) {
+      qualifiedBy.set(table.table, table.name);
+      qualifiedBy.set(table.name, table.name);
+    }
+    const suggestions = [...new Set(closestNames(name, qualifiedBy.keys()).map((candidate) => qualifiedBy.get(candidate)!))];
     throw new StratumError(
       'TABLE_UNKNOWN',
-      `Unknown table "${name}" in datasource "${this.datasource}".${didYouMean(name, [...names, ...tables.map((t) => t.table)])}`,
+      `Unknown table "${name}" in datasource "${this.datasource}".${formatSuggestions(suggestions)}`,
       'Call list_tables to see the available tables.',
     );
   }

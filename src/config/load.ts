@@ -63,7 +63,7 @@ export function parseConfigText(text: string, options: { file?: string; baseDir:
       document.errors.map((error) => ({
         path: '',
         message: `YAML syntax: ${error.message.split('\n')[0]}`,
-        line: error.linePos?.[0]?.line,
+        line: lineCounter.linePos(error.pos[0]).line,
       })),
     );
   }

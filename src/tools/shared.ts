@@ -17,7 +17,9 @@ export function success(structured: object, text: string): CallToolResult {
 /** A business error as the model should see it: what was wrong and how to fix the call. */
 export function failure(error: unknown, logger: Logger, tool: string): CallToolResult {
   if (error instanceof StratumError) {
-    logger.debug({ tool, code: error.code }, 'tool call refused');
+    const interrupted = error.code === 'QUERY_TIMEOUT' || error.code === 'QUERY_CANCELLED';
+    if (interrupted) logger.info({ tool, code: error.code }, 'query interrupted');
+    else logger.debug({ tool, code: error.code }, 'tool call refused');
     return { isError: true, content: [{ type: 'text', text: `Error [${error.code}]: ${error.toText()}` }] };
   }
   logger.error({ tool, err: error }, 'tool failed unexpectedly');

@@ -37,24 +37,25 @@ export async function parseTree(connection: DuckDBConnection, sql: string): Prom
 export async function prepareReadOnly(connection: DuckDBConnection, sql: string): Promise<GuardedStatement> {
   if (sql.trim() === '') throw new StratumError('SQL_EMPTY', 'The SQL is empty.', 'Pass one SELECT statement in `sql`.');
 
-  let count: number;
+  const tree = await parseTree(connection, sql);
+  const empty = () => new StratumError('SQL_EMPTY', 'The SQL contains no statement (only comments or whitespace).', 'Pass one SELECT statement in `sql`.');
+  if (!tree.error && tree.statements?.length === 0) throw empty();
+
   let extracted;
   try {
     extracted = await connection.extractStatements(sql);
-    count = extracted.count;
   } catch (error) {
     throw translateDuckDBError(error);
   }
-  if (count === 0) throw new StratumError('SQL_EMPTY', 'The SQL contains no statement (only comments or whitespace).', 'Pass one SELECT statement in `sql`.');
-  if (count > 1) {
+  if (extracted.count === 0) throw empty();
+  if (extracted.count > 1) {
     throw new StratumError(
       'SQL_MULTIPLE_STATEMENTS',
-      `Only one statement per call is allowed; found ${count}.`,
+      `Only one statement per call is allowed; found ${extracted.count}.`,
       'Send a single SELECT statement (no `;`-separated batch). Combine steps with CTEs (WITH ... SELECT) or run them as separate calls.',
     );
   }
 
-  const tree = await parseTree(connection, sql);
   let prepared: DuckDBPreparedStatement;
   try {
     prepared = await extracted.prepare(0);
@@ -94,7 +95,7 @@ export function translateDuckDBError(error: unknown): StratumError {
   if (/read-only mode|configuration has been locked/i.test(message)) {
     return new StratumError('SQL_NOT_READ_ONLY', `Refused: ${firstLine}`, 'Only read-only SELECT queries are allowed.');
   }
-  if (/^Catalog Error/i.test(firstLine)) {
+  if (/^Catalog Error/i.test(firstLine) || (/^Binder Error/i.test(firstLine) && /not found|does not exist/i.test(firstLine))) {
     return new StratumError('SQL_ERROR', message.trim(), 'Check table and column names with list_tables and describe_table.');
   }
   if (/^(Parser|Binder|Conversion|Invalid Input|Out of Range|Not implemented) Error/i.test(firstLine)) {
