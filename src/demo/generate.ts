@@ -28,7 +28,7 @@ interface DemoSizes {
 
 function demoSizes(scale: number): DemoSizes {
   const scaled = (perUnit: number, minimum: number) => Math.max(minimum, Math.round(perUnit * scale));
-  const products = scaled(2000, 60);
+  const products = scaled(2000, 100);
   return {
     orders: scaled(400_000, 200),
     customers: scaled(50_000, 100),
@@ -37,6 +37,9 @@ function demoSizes(scale: number): DemoSizes {
     stores: scaled(200, 12),
   };
 }
+
+/** Staging data lives in an attached in-memory database so every loading connection can read it. */
+const STAGE = 'demo_stage';
 
 const FIRST_DAY = '2023-01-01';
 const LAST_DAY = '2025-12-31';
@@ -119,33 +122,35 @@ interface DemoCategory {
   maxPrice: number;
   /** Typical unit cost as a share of the list price. */
   costRatio: number;
+  /** Relative number of products in the category. */
+  assortment: number;
 }
 
 const CATEGORIES: DemoCategory[] = [
-  { id: 1, name: 'Smartphones', department: 'Electronics', noun: 'Smartphone', minPrice: 199, maxPrice: 1299, costRatio: 0.72 },
-  { id: 2, name: 'Laptops', department: 'Electronics', noun: 'Laptop', minPrice: 449, maxPrice: 2499, costRatio: 0.78 },
-  { id: 3, name: 'Headphones', department: 'Electronics', noun: 'Headphones', minPrice: 19, maxPrice: 399, costRatio: 0.55 },
-  { id: 4, name: 'Smart Home', department: 'Electronics', noun: 'Smart Speaker', minPrice: 29, maxPrice: 299, costRatio: 0.6 },
-  { id: 5, name: 'Cameras', department: 'Electronics', noun: 'Camera', minPrice: 149, maxPrice: 1899, costRatio: 0.7 },
-  { id: 6, name: 'Cookware', department: 'Home & Kitchen', noun: 'Skillet', minPrice: 15, maxPrice: 249, costRatio: 0.45 },
-  { id: 7, name: 'Small Appliances', department: 'Home & Kitchen', noun: 'Blender', minPrice: 25, maxPrice: 399, costRatio: 0.55 },
-  { id: 8, name: 'Furniture', department: 'Home & Kitchen', noun: 'Desk Chair', minPrice: 79, maxPrice: 1199, costRatio: 0.5 },
-  { id: 9, name: 'Bedding', department: 'Home & Kitchen', noun: 'Duvet', minPrice: 19, maxPrice: 299, costRatio: 0.4 },
-  { id: 10, name: 'Menswear', department: 'Apparel', noun: 'Jacket', minPrice: 15, maxPrice: 249, costRatio: 0.35 },
-  { id: 11, name: 'Womenswear', department: 'Apparel', noun: 'Dress', minPrice: 15, maxPrice: 299, costRatio: 0.35 },
-  { id: 12, name: 'Footwear', department: 'Apparel', noun: 'Sneakers', minPrice: 29, maxPrice: 249, costRatio: 0.45 },
-  { id: 13, name: 'Bags & Accessories', department: 'Apparel', noun: 'Backpack', minPrice: 9, maxPrice: 149, costRatio: 0.35 },
-  { id: 14, name: 'Fitness', department: 'Sports & Outdoors', noun: 'Yoga Mat', minPrice: 12, maxPrice: 899, costRatio: 0.5 },
-  { id: 15, name: 'Camping', department: 'Sports & Outdoors', noun: 'Tent', minPrice: 19, maxPrice: 599, costRatio: 0.5 },
-  { id: 16, name: 'Cycling', department: 'Sports & Outdoors', noun: 'Bike Helmet', minPrice: 25, maxPrice: 1999, costRatio: 0.6 },
-  { id: 17, name: 'Skincare', department: 'Beauty', noun: 'Serum', minPrice: 8, maxPrice: 119, costRatio: 0.3 },
-  { id: 18, name: 'Makeup', department: 'Beauty', noun: 'Lipstick', minPrice: 6, maxPrice: 69, costRatio: 0.3 },
-  { id: 19, name: 'Fragrance', department: 'Beauty', noun: 'Eau de Parfum', minPrice: 25, maxPrice: 199, costRatio: 0.35 },
-  { id: 20, name: 'Board Games', department: 'Toys & Games', noun: 'Board Game', minPrice: 12, maxPrice: 89, costRatio: 0.5 },
-  { id: 21, name: 'Toys', department: 'Toys & Games', noun: 'Building Set', minPrice: 9, maxPrice: 199, costRatio: 0.5 },
-  { id: 22, name: 'Video Games', department: 'Toys & Games', noun: 'Video Game', minPrice: 19, maxPrice: 79, costRatio: 0.7 },
-  { id: 23, name: 'Coffee & Tea', department: 'Grocery', noun: 'Coffee Beans', minPrice: 6, maxPrice: 49, costRatio: 0.55 },
-  { id: 24, name: 'Snacks', department: 'Grocery', noun: 'Snack Box', minPrice: 3, maxPrice: 39, costRatio: 0.6 },
+  { id: 1, name: 'Smartphones', department: 'Electronics', noun: 'Smartphone', minPrice: 199, maxPrice: 1299, costRatio: 0.72, assortment: 2 },
+  { id: 2, name: 'Laptops', department: 'Electronics', noun: 'Laptop', minPrice: 449, maxPrice: 2499, costRatio: 0.78, assortment: 2 },
+  { id: 3, name: 'Headphones', department: 'Electronics', noun: 'Headphones', minPrice: 19, maxPrice: 399, costRatio: 0.55, assortment: 2 },
+  { id: 4, name: 'Smart Home', department: 'Electronics', noun: 'Smart Speaker', minPrice: 29, maxPrice: 299, costRatio: 0.6, assortment: 2 },
+  { id: 5, name: 'Cameras', department: 'Electronics', noun: 'Camera', minPrice: 149, maxPrice: 1899, costRatio: 0.7, assortment: 2 },
+  { id: 6, name: 'Cookware', department: 'Home & Kitchen', noun: 'Skillet', minPrice: 15, maxPrice: 249, costRatio: 0.45, assortment: 4 },
+  { id: 7, name: 'Small Appliances', department: 'Home & Kitchen', noun: 'Blender', minPrice: 25, maxPrice: 399, costRatio: 0.55, assortment: 4 },
+  { id: 8, name: 'Furniture', department: 'Home & Kitchen', noun: 'Desk Chair', minPrice: 79, maxPrice: 1199, costRatio: 0.5, assortment: 4 },
+  { id: 9, name: 'Bedding', department: 'Home & Kitchen', noun: 'Duvet', minPrice: 19, maxPrice: 299, costRatio: 0.4, assortment: 4 },
+  { id: 10, name: 'Menswear', department: 'Apparel', noun: 'Jacket', minPrice: 15, maxPrice: 249, costRatio: 0.35, assortment: 5 },
+  { id: 11, name: 'Womenswear', department: 'Apparel', noun: 'Dress', minPrice: 15, maxPrice: 299, costRatio: 0.35, assortment: 5 },
+  { id: 12, name: 'Footwear', department: 'Apparel', noun: 'Sneakers', minPrice: 29, maxPrice: 249, costRatio: 0.45, assortment: 5 },
+  { id: 13, name: 'Bags & Accessories', department: 'Apparel', noun: 'Backpack', minPrice: 9, maxPrice: 149, costRatio: 0.35, assortment: 5 },
+  { id: 14, name: 'Fitness', department: 'Sports & Outdoors', noun: 'Yoga Mat', minPrice: 12, maxPrice: 899, costRatio: 0.5, assortment: 4 },
+  { id: 15, name: 'Camping', department: 'Sports & Outdoors', noun: 'Tent', minPrice: 19, maxPrice: 599, costRatio: 0.5, assortment: 4 },
+  { id: 16, name: 'Cycling', department: 'Sports & Outdoors', noun: 'Bike Helmet', minPrice: 25, maxPrice: 1999, costRatio: 0.6, assortment: 4 },
+  { id: 17, name: 'Skincare', department: 'Beauty', noun: 'Serum', minPrice: 8, maxPrice: 119, costRatio: 0.3, assortment: 5 },
+  { id: 18, name: 'Makeup', department: 'Beauty', noun: 'Lipstick', minPrice: 6, maxPrice: 69, costRatio: 0.3, assortment: 5 },
+  { id: 19, name: 'Fragrance', department: 'Beauty', noun: 'Eau de Parfum', minPrice: 25, maxPrice: 199, costRatio: 0.35, assortment: 5 },
+  { id: 20, name: 'Board Games', department: 'Toys & Games', noun: 'Board Game', minPrice: 12, maxPrice: 89, costRatio: 0.5, assortment: 4 },
+  { id: 21, name: 'Toys', department: 'Toys & Games', noun: 'Building Set', minPrice: 9, maxPrice: 199, costRatio: 0.5, assortment: 4 },
+  { id: 22, name: 'Video Games', department: 'Toys & Games', noun: 'Video Game', minPrice: 19, maxPrice: 79, costRatio: 0.7, assortment: 4 },
+  { id: 23, name: 'Coffee & Tea', department: 'Grocery', noun: 'Coffee Beans', minPrice: 6, maxPrice: 49, costRatio: 0.55, assortment: 6 },
+  { id: 24, name: 'Snacks', department: 'Grocery', noun: 'Snack Box', minPrice: 3, maxPrice: 39, costRatio: 0.6, assortment: 6 },
 ];
 
 const BRANDS = [
@@ -182,7 +187,7 @@ const MARKETING_CHANNELS = [
 ];
 
 /** Average marketing spend per day across all channels and regions at scale 1, in USD (about 7% of revenue). */
-const DAILY_MARKETING_SPEND = 6_500;
+const DAILY_MARKETING_SPEND = 16_000;
 
 const DAY_OF_WEEK_FACTOR = [0.95, 0.93, 0.95, 0.98, 1.05, 1.12, 1.02]; // ISO Monday..Sunday
 const MONTH_FACTOR = [0.85, 0.78, 0.9, 0.92, 0.96, 0.95, 0.98, 1.0, 0.94, 1.02, 1.35, 1.6];
@@ -209,6 +214,17 @@ function uniform(salt: string, ...keys: string[]): string {
 /** One item of a list chosen by the hash of the keys, every item equally likely. */
 function pickFrom(values: ReadonlyArray<string | number>, salt: string, ...keys: string[]): string {
   return `${listLiteral(values)}[1 + (hash(${keys.join(', ')}, ${literal(salt)}) % ${values.length})::INTEGER]`;
+}
+
+/**
+ * A popularity rank in 0..n-1 from a uniform draw: log-uniform, so low ranks are drawn far more often
+ * (with spread 100, the top 1% of ranks get about 15% of the draws and the top 10% about half).
+ * A prime stride then scatters ranks over ids, so the favourites are not simply ids 1, 2, 3.
+ */
+function popularId(draw: string, n: number, spread: number): string {
+  // Small demo catalogs get a gentler skew, or a handful of ids would take every draw.
+  const s = Math.min(spread, n);
+  return `(CAST(floor(${n} * (pow(${1 + s}, ${draw}) - 1) / ${s}) AS BIGINT) * 2147483647 + 7919) % ${n} + 1`;
 }
 
 /** A CASE that maps a uniform draw to one of the choices with probability proportional to its weight. */
@@ -240,7 +256,7 @@ function calendarSql(): string {
     WHEN ${BLACK_FRIDAYS.map((d) => `day BETWEEN DATE '${d}' - 3 AND DATE '${d}' + 4`).join(' OR ')} THEN 1.3
     ELSE 1.0 END`;
   // Integer weights make the running total exact, so order dates cannot drift between runs.
-  return `CREATE TEMP TABLE demo_calendar AS
+  return `CREATE TABLE ${STAGE}.calendar AS
     WITH days AS (
       SELECT CAST(d AS DATE) AS day FROM generate_series(DATE '${FIRST_DAY}', DATE '${LAST_DAY}', INTERVAL 1 DAY) g(d)
     ), weighted AS (
@@ -256,88 +272,120 @@ function calendarSql(): string {
     FROM weighted`;
 }
 
-const SCHEMA: string[] = [
-  `CREATE TABLE regions (
-    region_id INTEGER PRIMARY KEY,
-    region_name VARCHAR NOT NULL UNIQUE
-  )`,
-  `CREATE TABLE stores (
-    store_id INTEGER PRIMARY KEY,
-    store_name VARCHAR NOT NULL,
-    region_id INTEGER NOT NULL REFERENCES regions (region_id),
-    city VARCHAR NOT NULL,
-    country VARCHAR NOT NULL,
-    opened_date DATE NOT NULL,
-    channel VARCHAR NOT NULL CHECK (channel IN ('online', 'retail'))
-  )`,
-  `CREATE TABLE categories (
-    category_id INTEGER PRIMARY KEY,
-    category_name VARCHAR NOT NULL UNIQUE,
-    department VARCHAR NOT NULL
-  )`,
-  `CREATE TABLE products (
-    product_id INTEGER PRIMARY KEY,
-    product_name VARCHAR NOT NULL,
-    category_id INTEGER NOT NULL REFERENCES categories (category_id),
-    brand VARCHAR NOT NULL,
-    unit_price DECIMAL(10,2) NOT NULL,
-    unit_cost DECIMAL(10,2) NOT NULL,
-    launched_date DATE NOT NULL
-  )`,
-  `CREATE TABLE customers (
-    customer_id INTEGER PRIMARY KEY,
-    first_name VARCHAR NOT NULL,
-    last_name VARCHAR NOT NULL,
-    email VARCHAR NOT NULL,
-    state VARCHAR,
-    country VARCHAR NOT NULL,
-    segment VARCHAR NOT NULL CHECK (segment IN ('consumer', 'corporate', 'small_business')),
-    signup_date DATE NOT NULL,
-    region_id INTEGER NOT NULL REFERENCES regions (region_id)
-  )`,
-  `CREATE TABLE orders (
-    order_id INTEGER PRIMARY KEY,
-    customer_id INTEGER NOT NULL REFERENCES customers (customer_id),
-    store_id INTEGER NOT NULL REFERENCES stores (store_id),
-    order_date DATE NOT NULL,
-    order_ts TIMESTAMP NOT NULL,
-    status VARCHAR NOT NULL CHECK (status IN ('completed', 'shipped', 'cancelled', 'returned', 'pending')),
-    channel VARCHAR NOT NULL CHECK (channel IN ('online', 'retail')),
-    discount_pct DECIMAL(5,2) NOT NULL
-  )`,
-  `CREATE TABLE order_items (
-    order_item_id INTEGER PRIMARY KEY,
-    order_id INTEGER NOT NULL REFERENCES orders (order_id),
-    product_id INTEGER NOT NULL REFERENCES products (product_id),
-    quantity INTEGER NOT NULL,
-    unit_price DECIMAL(10,2) NOT NULL,
-    discount_amount DECIMAL(10,2) NOT NULL,
-    line_total DECIMAL(12,2) NOT NULL
-  )`,
-  `CREATE TABLE payments (
-    payment_id INTEGER PRIMARY KEY,
-    order_id INTEGER NOT NULL REFERENCES orders (order_id),
-    payment_date DATE NOT NULL,
-    method VARCHAR NOT NULL CHECK (method IN ('card', 'paypal', 'bank_transfer', 'gift_card')),
-    amount DECIMAL(12,2) NOT NULL,
-    status VARCHAR NOT NULL CHECK (status IN ('paid', 'pending', 'partially_refunded', 'refunded'))
-  )`,
-  `CREATE TABLE returns (
-    return_id INTEGER PRIMARY KEY,
-    order_item_id INTEGER NOT NULL REFERENCES order_items (order_item_id),
-    return_date DATE NOT NULL,
-    reason VARCHAR NOT NULL,
-    refund_amount DECIMAL(12,2) NOT NULL
-  )`,
-  `CREATE TABLE marketing_spend (
-    spend_date DATE NOT NULL,
-    channel VARCHAR NOT NULL CHECK (channel IN ('search', 'social', 'email', 'display', 'affiliate')),
-    region_id INTEGER NOT NULL REFERENCES regions (region_id),
-    campaign VARCHAR NOT NULL,
-    spend DECIMAL(12,2) NOT NULL,
-    PRIMARY KEY (spend_date, channel, region_id)
-  )`,
-];
+interface TableDefinition {
+  /** Column and foreign-key definitions; the primary key is added after the load. */
+  columns: string;
+  primaryKey: string[];
+}
+
+const TABLES: Record<string, TableDefinition> = {
+  regions: {
+    columns: `region_id INTEGER NOT NULL,
+      region_name VARCHAR NOT NULL UNIQUE`,
+    primaryKey: ['region_id'],
+  },
+  stores: {
+    columns: `store_id INTEGER NOT NULL,
+      store_name VARCHAR NOT NULL,
+      region_id INTEGER NOT NULL REFERENCES regions (region_id),
+      city VARCHAR NOT NULL,
+      country VARCHAR NOT NULL,
+      opened_date DATE NOT NULL,
+      channel VARCHAR NOT NULL CHECK (channel IN ('online', 'retail'))`,
+    primaryKey: ['store_id'],
+  },
+  categories: {
+    columns: `category_id INTEGER NOT NULL,
+      category_name VARCHAR NOT NULL UNIQUE,
+      department VARCHAR NOT NULL`,
+    primaryKey: ['category_id'],
+  },
+  products: {
+    columns: `product_id INTEGER NOT NULL,
+      product_name VARCHAR NOT NULL,
+      category_id INTEGER NOT NULL REFERENCES categories (category_id),
+      brand VARCHAR NOT NULL,
+      unit_price DECIMAL(10,2) NOT NULL,
+      unit_cost DECIMAL(10,2) NOT NULL,
+      launched_date DATE NOT NULL`,
+    primaryKey: ['product_id'],
+  },
+  customers: {
+    columns: `customer_id INTEGER NOT NULL,
+      first_name VARCHAR NOT NULL,
+      last_name VARCHAR NOT NULL,
+      email VARCHAR NOT NULL,
+      state VARCHAR,
+      country VARCHAR NOT NULL,
+      segment VARCHAR NOT NULL CHECK (segment IN ('consumer', 'corporate', 'small_business')),
+      signup_date DATE NOT NULL,
+      region_id INTEGER NOT NULL REFERENCES regions (region_id)`,
+    primaryKey: ['customer_id'],
+  },
+  orders: {
+    columns: `order_id INTEGER NOT NULL,
+      customer_id INTEGER NOT NULL REFERENCES customers (customer_id),
+      store_id INTEGER NOT NULL REFERENCES stores (store_id),
+      order_date DATE NOT NULL,
+      order_ts TIMESTAMP NOT NULL,
+      status VARCHAR NOT NULL CHECK (status IN ('completed', 'shipped', 'cancelled', 'returned', 'pending')),
+      channel VARCHAR NOT NULL CHECK (channel IN ('online', 'retail')),
+      discount_pct DECIMAL(5,2) NOT NULL`,
+    primaryKey: ['order_id'],
+  },
+  order_items: {
+    columns: `order_item_id INTEGER NOT NULL,
+      order_id INTEGER NOT NULL REFERENCES orders (order_id),
+      product_id INTEGER NOT NULL REFERENCES products (product_id),
+      quantity INTEGER NOT NULL,
+      unit_price DECIMAL(10,2) NOT NULL,
+      discount_amount DECIMAL(10,2) NOT NULL,
+      line_total DECIMAL(12,2) NOT NULL,
+      order_date DATE NOT NULL`,
+    primaryKey: ['order_item_id'],
+  },
+  payments: {
+    columns: `payment_id INTEGER NOT NULL,
+      order_id INTEGER NOT NULL REFERENCES orders (order_id),
+      payment_date DATE NOT NULL,
+      method VARCHAR NOT NULL CHECK (method IN ('card', 'paypal', 'bank_transfer', 'gift_card')),
+      amount DECIMAL(12,2) NOT NULL,
+      status VARCHAR NOT NULL CHECK (status IN ('paid', 'pending', 'partially_refunded', 'refunded'))`,
+    primaryKey: ['payment_id'],
+  },
+  returns: {
+    columns: `return_id INTEGER NOT NULL,
+      order_item_id INTEGER NOT NULL REFERENCES order_items (order_item_id),
+      return_date DATE NOT NULL,
+      reason VARCHAR NOT NULL,
+      refund_amount DECIMAL(12,2) NOT NULL`,
+    primaryKey: ['return_id'],
+  },
+  marketing_spend: {
+    columns: `spend_date DATE NOT NULL,
+      channel VARCHAR NOT NULL CHECK (channel IN ('search', 'social', 'email', 'display', 'affiliate')),
+      region_id INTEGER NOT NULL REFERENCES regions (region_id),
+      campaign VARCHAR NOT NULL,
+      spend DECIMAL(12,2) NOT NULL`,
+    primaryKey: ['spend_date', 'channel', 'region_id'],
+  },
+};
+
+function createTable(name: string): LaneStep[] {
+  const definition = TABLES[name];
+  if (!definition) throw new Error(`unknown demo table ${name}`);
+  return [{ progress: `loading ${name}` }, `CREATE TABLE ${name} (${definition.columns})`];
+}
+
+/** Building the primary key in one pass after the load is faster than maintaining it row by row. */
+function addPrimaryKey(name: string): string {
+  return `ALTER TABLE ${name} ADD PRIMARY KEY (${TABLES[name]?.primaryKey.join(', ')})`;
+}
+
+/** Creates, fills and keys a table in one lane. */
+function loadTable(name: string, ...inserts: string[]): LaneStep[] {
+  return [...createTable(name), ...inserts, addPrimaryKey(name)];
+}
 
 interface TableDocumentation {
   table: string;
@@ -422,6 +470,7 @@ const DOCUMENTATION: Record<string, TableDocumentation> = {
       unit_price: 'Price of one unit at the time of the order, in USD, before discounts.',
       discount_amount: 'Discount given on the line, in USD.',
       line_total: 'Line revenue after discounts, in USD: quantity * unit_price - discount_amount.',
+      order_date: 'Date of the order (copied from orders.order_date) so lines can be aggregated over time without a join.',
     },
   },
   payments: {
@@ -464,309 +513,357 @@ function commentStatements(): string[] {
   ]);
 }
 
-interface GenerationStep {
-  /** Shown through onProgress. */
-  label: string;
-  statements: string[];
+/** A statement, or a progress message to report when a lane reaches it. */
+type LaneStep = string | { progress: string };
+
+/**
+ * Lanes run at the same time, each on its own connection; the steps of a lane run in order.
+ * Only inserts run side by side: DDL on tables linked by a foreign key conflicts when concurrent.
+ */
+type Stage = LaneStep[][];
+
+// Index maintenance makes an INSERT into a keyed table single-threaded, so independent tables load side by side.
+const LOAD_LANES = 2;
+
+/** Launch date of a product: core products before the sales window, the others spread over it in id order. */
+function launchedDateSql(productId: string, sizes: DemoSizes): string {
+  const newProducts = Math.max(1, sizes.products - sizes.coreProducts);
+  const draw = uniform('product_launch', productId);
+  return `CASE WHEN ${productId} <= ${sizes.coreProducts}
+    THEN DATE '2015-01-01' + CAST(floor(${draw} * 2921) AS INTEGER)
+    ELSE DATE '${FIRST_DAY}' + CAST(floor((${productId} - ${sizes.coreProducts} - ${draw}) * 1000.0 / ${newProducts}) AS INTEGER) END`;
 }
 
-function generationSteps(sizes: DemoSizes, scale: number): GenerationStep[] {
-  const regionRows = REGIONS.map((r) => `(${r.id}, ${literal(r.name)})`).join(', ');
-  const cityRows = STORE_CITIES.map(([region, city, country]) => `(${region}, ${literal(city)}, ${literal(country)})`).join(', ');
+function storesInsertSql(sizes: DemoSizes): string {
+  const storeRegions: Weighted = REGIONS.map((r) => [r.id, r.storeShare]);
   const onlineStoreRows = REGIONS.map((r) => `(${r.id}, ${literal(`Online Store ${r.name}`)}, ${r.id}, ${literal(r.onlineCity)}, ${literal(r.onlineCountry)})`).join(', ');
-  const categoryRows = CATEGORIES.map((c) => `(${c.id}, ${literal(c.name)}, ${literal(c.department)})`).join(', ');
-  const categoryParameterRows = CATEGORIES.map((c) => `(${c.id}, ${literal(c.noun)}, ${c.minPrice}, ${c.maxPrice}, ${c.costRatio})`).join(', ');
-  const regionWeights: Weighted = REGIONS.map((r) => [r.id, r.customerShare]);
-  const storeRegionWeights: Weighted = REGIONS.map((r) => [r.id, r.storeShare]);
-  const spendChannelRows = MARKETING_CHANNELS.map((c) => `(${literal(c.channel)}, ${literal(c.label)}, ${c.share})`).join(', ');
-  const spendRegionRows = REGIONS.map((r) => `(${r.id}, ${r.customerShare})`).join(', ');
-  const { orders, customers, products, coreProducts, stores } = sizes;
+  // Stores 1-4 are the online stores; 5-8 give every region a retail flagship opened before 2023.
+  return `INSERT INTO stores
+    WITH retail AS (
+      SELECT i AS store_id,
+        CASE WHEN i <= 8 THEN i - 4 ELSE ${pickWeighted('u_region', storeRegions)} END AS region_id,
+        u_city, u_open, u_when
+      FROM (
+        SELECT i, ${uniform('store_region', 'i')} AS u_region, ${uniform('store_city', 'i')} AS u_city,
+          ${uniform('store_opened', 'i')} AS u_open, ${uniform('store_opened_day', 'i')} AS u_when
+        FROM range(5, ${sizes.stores + 1}) r(i)
+      )
+    ), indexed AS (
+      SELECT r.*, CAST(floor(r.u_city * n.cities) AS INTEGER) AS city_index
+      FROM retail r JOIN (SELECT region_id, count(*) AS cities FROM ${STAGE}.cities GROUP BY region_id) n USING (region_id)
+    ), located AS (
+      SELECT i.*, c.city, c.country, row_number() OVER (PARTITION BY c.city ORDER BY i.store_id) AS city_rank
+      FROM indexed i JOIN ${STAGE}.cities c USING (region_id, city_index)
+    )
+    SELECT store_id, store_name, region_id, city, country, opened_date, 'retail' AS channel FROM (
+      SELECT store_id, region_id, city, country,
+        city || ' ' || ${listLiteral(STORE_SUFFIXES)}[1 + (city_rank - 1) % ${STORE_SUFFIXES.length}]
+          || CASE WHEN city_rank > ${STORE_SUFFIXES.length} THEN ' ' || CAST(1 + (city_rank - 1) // ${STORE_SUFFIXES.length} AS VARCHAR) ELSE '' END AS store_name,
+        CASE WHEN store_id <= 8 OR u_open < 0.8
+          THEN DATE '2008-01-01' + CAST(floor(u_when * 5478) AS INTEGER)
+          ELSE DATE '2023-02-01' + CAST(floor(u_when * 970) AS INTEGER) END AS opened_date
+      FROM located
+    )
+    UNION ALL
+    SELECT store_id, store_name, region_id, city, country, DATE '2015-03-01', 'online'
+    FROM (VALUES ${onlineStoreRows}) t(store_id, store_name, region_id, city, country)
+    ORDER BY store_id`;
+}
 
+function productsInsertSql(sizes: DemoSizes): string {
+  const categoryParameterRows = CATEGORIES.map((c) => `(${c.id}, ${literal(c.noun)}, ${c.minPrice}, ${c.maxPrice}, ${c.costRatio})`).join(', ');
+  return `INSERT INTO products
+    WITH drawn AS (
+      SELECT i AS product_id,
+        ${pickWeighted(uniform('product_category', 'i'), CATEGORIES.map((c) => [c.id, c.assortment]))} AS category_id,
+        ${pickFrom(BRANDS, 'product_brand', 'i')} AS brand,
+        ${pickFrom(MODEL_WORDS, 'product_model', 'i')} AS model,
+        100 + (hash(i, 'product_series') % 900)::INTEGER AS series,
+        ${uniform('product_price', 'i')} AS u_price,
+        ${uniform('product_cost', 'i')} AS u_cost
+      FROM range(1, ${sizes.products + 1}) r(i)
+    ), priced AS (
+      SELECT d.*, p.noun, p.cost_ratio,
+        floor(p.min_price * pow(p.max_price / p.min_price, pow(d.u_price, 1.6))) + 0.99 AS list_price
+      FROM drawn d JOIN (VALUES ${categoryParameterRows}) p(category_id, noun, min_price, max_price, cost_ratio) USING (category_id)
+    )
+    SELECT product_id,
+      brand || ' ' || model || ' ' || noun || ' ' || series AS product_name,
+      category_id, brand,
+      CAST(list_price AS DECIMAL(10,2)) AS unit_price,
+      CAST(round(list_price * (cost_ratio + (u_cost - 0.5) * 0.12), 2) AS DECIMAL(10,2)) AS unit_cost,
+      ${launchedDateSql('product_id', sizes)} AS launched_date
+    FROM priced
+    ORDER BY product_id`;
+}
+
+/** Customers before their signup date is known: it is moved back to the first order once orders exist. */
+function stagedCustomersSql(sizes: DemoSizes): string {
+  const customerRegions: Weighted = REGIONS.map((r) => [r.id, r.customerShare]);
+  return `CREATE TABLE ${STAGE}.customers AS
+    WITH drawn AS (
+      SELECT i AS customer_id,
+        ${uniform('customer_region', 'i')} AS u_region, ${uniform('customer_country', 'i')} AS u_country,
+        ${uniform('customer_state', 'i')} AS u_state, ${uniform('customer_segment', 'i')} AS u_segment,
+        ${uniform('customer_signup', 'i')} AS u_signup,
+        ${pickFrom(FIRST_NAMES, 'customer_first_name', 'i')} AS first_name,
+        ${pickFrom(LAST_NAMES, 'customer_last_name', 'i')} AS last_name
+      FROM range(1, ${sizes.customers + 1}) r(i)
+    ), placed AS (
+      SELECT *, ${pickWeighted('u_region', customerRegions)} AS region_id FROM drawn
+    ), located AS (
+      SELECT *, ${pickWeightedBy('region_id', 'u_country', CUSTOMER_COUNTRIES)} AS country FROM placed
+    )
+    SELECT customer_id, first_name, last_name,
+      lower(replace(first_name, '-', '') || '.' || last_name || customer_id || '@example.com') AS email,
+      CASE country
+        WHEN 'United States' THEN ${pickWeighted('u_state', US_STATES)}
+        WHEN 'Canada' THEN ${pickWeighted('u_state', CANADIAN_PROVINCES)}
+      END AS state,
+      country,
+      ${pickWeighted('u_segment', SEGMENTS)} AS segment,
+      DATE '2019-01-01' + CAST(floor(u_signup * 2557) AS INTEGER) AS earliest_signup,
+      region_id
+    FROM located`;
+}
+
+/**
+ * Orders are laid over the calendar by its running weight, so order ids follow time, and a few
+ * customers buy far more often than the rest.
+ */
+function stagedOrdersSql(sizes: DemoSizes): string {
+  const { orders, customers } = sizes;
+  return `CREATE TABLE ${STAGE}.orders AS
+    WITH drawn AS (
+      SELECT i AS order_id,
+        CAST((i - 1) * t.total // ${orders} AS BIGINT) AS position,
+        ${popularId(uniform('order_customer', 'i'), customers, 100)} AS customer_id,
+        ${uniform('order_channel', 'i')} AS u_channel,
+        hash(i, 'order_store') AS h_store,
+        ${uniform('order_hour', 'i')} AS u_hour,
+        hash(i, 'order_second') % 7200 AS second_offset,
+        ${uniform('order_cancel', 'i')} AS u_cancel,
+        ${uniform('order_return', 'i')} AS u_return,
+        ${uniform('order_discount', 'i')} AS u_discount
+      FROM range(1, ${orders + 1}) r(i), (SELECT CAST(sum(weight) AS BIGINT) AS total FROM ${STAGE}.calendar) t
+    ), dated AS (
+      SELECT d.*, c.day AS order_date FROM drawn d ASOF JOIN ${STAGE}.calendar c ON d.position >= c.cumulative_start
+    ), placed AS (
+      SELECT d.*, cu.region_id, cu.segment,
+        CASE WHEN d.u_channel < 0.36 + 0.05 * (year(d.order_date) - 2023) THEN 'online' ELSE 'retail' END AS channel,
+        CAST(d.h_store % n.region_stores AS INTEGER) AS store_index
+      FROM dated d
+      JOIN ${STAGE}.customers cu USING (customer_id)
+      JOIN (SELECT DISTINCT region_id, region_stores FROM ${STAGE}.retail_stores) n ON n.region_id = cu.region_id
+    ), stored AS (
+      SELECT p.*,
+        CASE WHEN p.channel = 'online' THEN p.region_id
+          WHEN s.opened_date <= p.order_date THEN s.store_id
+          ELSE s.flagship_store_id END AS store_id
+      FROM placed p JOIN ${STAGE}.retail_stores s USING (region_id, store_index)
+    )
+    SELECT order_id, customer_id, store_id, order_date,
+      order_date + to_seconds(3600 * ${pickWeighted('u_hour', [[0, 1], [6, 2], [8, 5], [10, 8], [12, 10], [14, 9], [16, 9], [18, 11], [20, 10], [22, 4]])} + second_offset) AS order_ts,
+      CASE WHEN u_cancel < 0.05 THEN 'cancelled'
+        WHEN order_date >= DATE '2025-12-29' THEN 'pending'
+        WHEN order_date >= DATE '2025-12-20' THEN 'shipped'
+        WHEN u_return < 0.025 THEN 'returned'
+        ELSE 'completed' END AS status,
+      channel,
+      CAST(CASE WHEN month(order_date) = 12 OR (month(order_date) = 11 AND day(order_date) >= 20)
+        THEN ${pickWeighted('u_discount', [[0, 45], [10, 20], [15, 15], [20, 12], [25, 8]])}
+        ELSE ${pickWeighted('u_discount', [[0, 74], [5, 10], [10, 10], [15, 4], [20, 2]])} END AS DECIMAL(5,2)) AS discount_pct,
+      region_id, segment
+    FROM stored`;
+}
+
+/**
+ * Each order draws its products with an even stronger skew than customers; a product not yet launched
+ * gives way to a core product, and a product drawn twice keeps its first line only. Lines are numbered
+ * from per-order running counts, which avoids sorting a million rows.
+ */
+function stagedItemsSql(sizes: DemoSizes): string {
+  const { products, coreProducts } = sizes;
+  return `CREATE TABLE ${STAGE}.items AS
+    WITH sized AS (
+      SELECT *, ${pickWeighted('u_lines', ORDER_LINES)} AS line_count
+      FROM (SELECT *, ${uniform('order_lines', 'order_id')} AS u_lines FROM ${STAGE}.orders)
+    ), drawn AS (
+      SELECT *, list_transform(range(CAST(line_count AS BIGINT)), lambda k:
+          ${popularId(uniform('item_product', 'order_id', 'k'), products, 300)}
+        ) AS candidates
+      FROM sized
+    ), available AS (
+      SELECT *, list_transform(candidates, lambda c:
+          CASE WHEN ${launchedDateSql('c', sizes)} <= order_date THEN c ELSE 1 + c % ${coreProducts} END
+        ) AS picks
+      FROM drawn
+    ), distinct_picks AS (
+      SELECT *, list_filter(picks, lambda p, i: list_position(picks, p) = i) AS product_ids FROM available
+    ), numbered AS (
+      SELECT *, sum(len(product_ids)) OVER (ORDER BY order_id) - len(product_ids) AS earlier_items FROM distinct_picks
+    ), lines AS (
+      SELECT order_id, order_date, status, segment, discount_pct, earlier_items,
+        unnest(product_ids) AS product_id, generate_subscripts(product_ids, 1) AS line_no
+      FROM numbered
+    ), priced AS (
+      SELECT l.*, p.unit_price, c.department, ${uniform('item_quantity', 'l.order_id', 'l.line_no')} AS u_quantity
+      FROM lines l JOIN products p USING (product_id) JOIN categories c USING (category_id)
+    ), counted AS (
+      SELECT *, ${pickWeightedBy('segment', 'u_quantity', QUANTITIES)} AS quantity FROM priced
+    ), discounted AS (
+      SELECT *, CAST(round(quantity * unit_price * discount_pct / 100, 2) AS DECIMAL(10,2)) AS discount_amount FROM counted
+    )
+    SELECT CAST(earlier_items + line_no AS INTEGER) AS order_item_id,
+      order_id, product_id, quantity, unit_price, discount_amount,
+      CAST(quantity * unit_price - discount_amount AS DECIMAL(12,2)) AS line_total,
+      status, order_date, department
+    FROM discounted`;
+}
+
+/** Fully returned orders send every line back; completed orders lose a few lines, apparel most often. */
+function stagedReturnsSql(): string {
+  return `CREATE TABLE ${STAGE}.returns AS
+    WITH returned AS (
+      SELECT order_item_id, order_id, order_date, line_total,
+        ${uniform('return_reason', 'order_item_id')} AS u_reason,
+        ${uniform('return_delay', 'order_item_id')} AS u_delay
+      FROM ${STAGE}.items
+      WHERE status = 'returned'
+        OR (status = 'completed' AND ${uniform('item_return', 'order_item_id')} < CASE WHEN department = 'Apparel' THEN 0.05 ELSE 0.015 END)
+    ), explained AS (
+      SELECT *, ${pickWeighted('u_reason', RETURN_REASONS)} AS reason FROM returned
+    )
+    SELECT CAST(row_number() OVER (ORDER BY order_item_id) AS INTEGER) AS return_id,
+      order_item_id, order_id,
+      least(order_date + 2 + CAST(floor(u_delay * 26) AS INTEGER), DATE '${LAST_DAY}') AS return_date,
+      reason,
+      CAST(CASE WHEN reason = 'changed_mind' THEN round(line_total * 0.9, 2) ELSE line_total END AS DECIMAL(12,2)) AS refund_amount
+    FROM explained`;
+}
+
+/** One payment per order that was not cancelled, for exactly the sum of its line totals. */
+function paymentsInsertSql(): string {
+  return `INSERT INTO payments
+    WITH totals AS (
+      SELECT order_id, sum(line_total) AS amount FROM ${STAGE}.items GROUP BY order_id
+    ), payable AS (
+      SELECT o.order_id, o.order_date, o.status, o.segment, t.amount,
+        o.order_id IN (SELECT order_id FROM ${STAGE}.returns) AS has_refund,
+        ${uniform('payment_method', 'o.order_id')} AS u_method
+      FROM ${STAGE}.orders o JOIN totals t USING (order_id)
+      WHERE o.status <> 'cancelled'
+    ), paid AS (
+      SELECT *, ${pickWeightedBy('segment', 'u_method', PAYMENT_METHODS)} AS method FROM payable
+    )
+    SELECT CAST(row_number() OVER (ORDER BY order_id) AS INTEGER) AS payment_id,
+      order_id,
+      CASE WHEN method = 'bank_transfer'
+        THEN least(order_date + 1 + (hash(order_id, 'payment_settlement') % 3)::INTEGER, DATE '${LAST_DAY}')
+        ELSE order_date END AS payment_date,
+      method,
+      CAST(amount AS DECIMAL(12,2)) AS amount,
+      CASE WHEN status = 'pending' THEN 'pending'
+        WHEN status = 'returned' THEN 'refunded'
+        WHEN has_refund THEN 'partially_refunded'
+        ELSE 'paid' END AS status
+    FROM paid
+    ORDER BY order_id`;
+}
+
+/** Daily spend follows the same demand curve as orders, split by channel and region shares. */
+function marketingSpendInsertSql(scale: number): string {
+  const channelRows = MARKETING_CHANNELS.map((c) => `(${literal(c.channel)}, ${literal(c.label)}, ${c.share})`).join(', ');
+  const regionRows = REGIONS.map((r) => `(${r.id}, ${r.customerShare})`).join(', ');
+  return `INSERT INTO marketing_spend
+    SELECT c.day AS spend_date, ch.channel, r.region_id,
+      CASE WHEN month(c.day) >= 11 THEN 'Holiday'
+        WHEN month(c.day) <= 2 THEN 'New Year'
+        WHEN month(c.day) <= 5 THEN 'Spring'
+        WHEN month(c.day) <= 8 THEN 'Summer'
+        ELSE 'Back to School' END || ' ' || year(c.day) || ' ' || ch.label AS campaign,
+      CAST(round(${DAILY_MARKETING_SPEND * scale} * c.weight / t.average_weight * ch.share * r.share
+        * (0.75 + 0.5 * ${uniform('marketing_noise', 'c.day', 'ch.channel', 'r.region_id')}), 2) AS DECIMAL(12,2)) AS spend
+    FROM ${STAGE}.calendar c
+    CROSS JOIN (SELECT sum(weight) / count(*) AS average_weight FROM ${STAGE}.calendar) t
+    CROSS JOIN (VALUES ${channelRows}) ch(channel, label, share)
+    CROSS JOIN (VALUES ${regionRows}) r(region_id, share)
+    ORDER BY spend_date, ch.channel, r.region_id`;
+}
+
+/**
+ * The whole generation: staging tables are drawn in the in-memory stage, then every table is
+ * created once the tables it references are keyed. Each stage waits for the previous one.
+ */
+function generationPlan(sizes: DemoSizes, scale: number): Stage[] {
+  const regionRows = REGIONS.map((r) => `(${r.id}, ${literal(r.name)})`).join(', ');
+  const categoryRows = CATEGORIES.map((c) => `(${c.id}, ${literal(c.name)}, ${literal(c.department)})`).join(', ');
+  const cityRows = STORE_CITIES.map(([region, city, country]) => `(${region}, ${literal(city)}, ${literal(country)})`).join(', ');
   return [
-    {
-      label: 'regions',
-      statements: [`INSERT INTO regions VALUES ${regionRows}`],
-    },
-    {
-      label: `stores (${stores})`,
-      statements: [
-        `CREATE TEMP TABLE demo_cities AS
-          SELECT region_id, city, country, CAST(row_number() OVER (PARTITION BY region_id ORDER BY city) - 1 AS INTEGER) AS city_index
-          FROM (VALUES ${cityRows}) t(region_id, city, country)`,
-        // Stores 1-4 are the online stores, 5-8 guarantee every region a retail flagship opened before 2023.
-        `INSERT INTO stores
-          WITH retail AS (
-            SELECT i AS store_id,
-              CASE WHEN i <= 8 THEN i - 4 ELSE ${pickWeighted('u_region', storeRegionWeights)} END AS region_id,
-              u_city, u_open, u_when
-            FROM (
-              SELECT i, ${uniform('store_region', 'i')} AS u_region, ${uniform('store_city', 'i')} AS u_city,
-                ${uniform('store_opened', 'i')} AS u_open, ${uniform('store_opened_day', 'i')} AS u_when
-              FROM range(5, ${stores + 1}) r(i)
-            )
-          ), located AS (
-            SELECT r.*, c.city, c.country,
-              row_number() OVER (PARTITION BY c.city ORDER BY r.store_id) AS city_rank
-            FROM retail r
-            JOIN (SELECT region_id, count(*) AS cities FROM demo_cities GROUP BY region_id) n USING (region_id)
-            JOIN demo_cities c ON c.region_id = r.region_id AND c.city_index = CAST(floor(r.u_city * n.cities) AS INTEGER)
-          )
-          SELECT store_id, store_name, region_id, city, country, opened_date, 'retail' AS channel FROM (
-            SELECT store_id, region_id, city, country,
-              city || ' ' || ${listLiteral(STORE_SUFFIXES)}[1 + (city_rank - 1) % ${STORE_SUFFIXES.length}]
-                || CASE WHEN city_rank > ${STORE_SUFFIXES.length} THEN ' ' || CAST(1 + (city_rank - 1) // ${STORE_SUFFIXES.length} AS VARCHAR) ELSE '' END AS store_name,
-              CASE WHEN store_id <= 8 OR u_open < 0.8
-                THEN DATE '2008-01-01' + CAST(floor(u_when * 5478) AS INTEGER)
-                ELSE DATE '2023-02-01' + CAST(floor(u_when * 970) AS INTEGER) END AS opened_date
-            FROM located
-          )
-          UNION ALL
-          SELECT store_id, store_name, region_id, city, country, DATE '2015-03-01', 'online'
-          FROM (VALUES ${onlineStoreRows}) t(store_id, store_name, region_id, city, country)`,
-        `CREATE TEMP TABLE demo_retail_stores AS
-          SELECT region_id, store_id, opened_date,
-            CAST(row_number() OVER (PARTITION BY region_id ORDER BY store_id) - 1 AS INTEGER) AS store_index,
-            count(*) OVER (PARTITION BY region_id) AS region_stores,
-            min(store_id) OVER (PARTITION BY region_id) AS flagship_store_id
-          FROM stores WHERE channel = 'retail'`,
+    [[
+      ...loadTable('regions', `INSERT INTO regions VALUES ${regionRows}`),
+      ...loadTable('categories', `INSERT INTO categories VALUES ${categoryRows}`),
+      `CREATE TABLE ${STAGE}.cities AS
+        SELECT region_id, city, country, CAST(row_number() OVER (PARTITION BY region_id ORDER BY city) - 1 AS INTEGER) AS city_index
+        FROM (VALUES ${cityRows}) t(region_id, city, country)`,
+      ...loadTable('stores', storesInsertSql(sizes)),
+      `CREATE TABLE ${STAGE}.retail_stores AS
+        SELECT region_id, store_id, opened_date,
+          CAST(row_number() OVER (PARTITION BY region_id ORDER BY store_id) - 1 AS INTEGER) AS store_index,
+          count(*) OVER (PARTITION BY region_id) AS region_stores,
+          min(store_id) OVER (PARTITION BY region_id) AS flagship_store_id
+        FROM stores WHERE channel = 'retail'`,
+      ...loadTable('products', productsInsertSql(sizes)),
+      { progress: `drawing ${sizes.orders} orders over ${FIRST_DAY}..${LAST_DAY}` },
+      calendarSql(),
+      stagedCustomersSql(sizes),
+      stagedOrdersSql(sizes),
+      ...loadTable('customers', `INSERT INTO customers
+        SELECT c.customer_id, c.first_name, c.last_name, c.email, c.state, c.country, c.segment,
+          least(c.earliest_signup, coalesce(f.first_order_date, c.earliest_signup)) AS signup_date, c.region_id
+        FROM ${STAGE}.customers c
+        LEFT JOIN (SELECT customer_id, min(order_date) AS first_order_date FROM ${STAGE}.orders GROUP BY customer_id) f USING (customer_id)
+        ORDER BY c.customer_id`),
+      ...createTable('orders'),
+      ...createTable('marketing_spend'),
+    ]],
+    [
+      [`INSERT INTO orders
+        SELECT order_id, customer_id, store_id, order_date, order_ts, status, channel, discount_pct
+        FROM ${STAGE}.orders ORDER BY order_id`],
+      [
+        { progress: 'drawing order lines and returns' },
+        stagedItemsSql(sizes),
+        stagedReturnsSql(),
+        marketingSpendInsertSql(scale),
       ],
-    },
-    {
-      label: 'categories',
-      statements: [`INSERT INTO categories VALUES ${categoryRows}`],
-    },
-    {
-      label: `products (${products})`,
-      statements: [
-        `INSERT INTO products
-          WITH drawn AS (
-            SELECT i AS product_id,
-              1 + (hash(i, 'product_category') % ${CATEGORIES.length})::INTEGER AS category_id,
-              ${pickFrom(BRANDS, 'product_brand', 'i')} AS brand,
-              ${pickFrom(MODEL_WORDS, 'product_model', 'i')} AS model,
-              100 + (hash(i, 'product_series') % 900)::INTEGER AS series,
-              ${uniform('product_price', 'i')} AS u_price,
-              ${uniform('product_cost', 'i')} AS u_cost,
-              ${uniform('product_launch', 'i')} AS u_launch
-            FROM range(1, ${products + 1}) r(i)
-          ), priced AS (
-            SELECT d.*, p.noun,
-              floor(p.min_price * pow(p.max_price / p.min_price, pow(d.u_price, 1.6))) + 0.99 AS list_price,
-              p.cost_ratio
-            FROM drawn d JOIN (VALUES ${categoryParameterRows}) p(category_id, noun, min_price, max_price, cost_ratio) USING (category_id)
-          )
-          SELECT product_id,
-            brand || ' ' || model || ' ' || noun || ' ' || series AS product_name,
-            category_id, brand,
-            CAST(list_price AS DECIMAL(10,2)) AS unit_price,
-            CAST(round(list_price * (cost_ratio + (u_cost - 0.5) * 0.12), 2) AS DECIMAL(10,2)) AS unit_cost,
-            CASE WHEN product_id <= ${coreProducts}
-              THEN DATE '2015-01-01' + CAST(floor(u_launch * 2921) AS INTEGER)
-              ELSE DATE '${FIRST_DAY}' + CAST(floor((product_id - ${coreProducts} - u_launch) * 1000.0 / ${Math.max(1, products - coreProducts)}) AS INTEGER)
-            END AS launched_date
-          FROM priced`,
-      ],
-    },
-    {
-      label: `orders (${orders})`,
-      statements: [
-        `CREATE TEMP TABLE demo_customers AS
-          WITH drawn AS (
-            SELECT i AS customer_id,
-              ${uniform('customer_region', 'i')} AS u_region, ${uniform('customer_country', 'i')} AS u_country,
-              ${uniform('customer_state', 'i')} AS u_state, ${uniform('customer_segment', 'i')} AS u_segment,
-              ${uniform('customer_signup', 'i')} AS u_signup,
-              ${pickFrom(FIRST_NAMES, 'customer_first_name', 'i')} AS first_name,
-              ${pickFrom(LAST_NAMES, 'customer_last_name', 'i')} AS last_name
-            FROM range(1, ${customers + 1}) r(i)
-          ), placed AS (
-            SELECT *, ${pickWeighted('u_region', regionWeights)} AS region_id FROM drawn
-          ), located AS (
-            SELECT *, ${pickWeightedBy('region_id', 'u_country', CUSTOMER_COUNTRIES)} AS country FROM placed
-          )
-          SELECT customer_id, first_name, last_name,
-            lower(replace(first_name, '-', '') || '.' || last_name || customer_id || '@example.com') AS email,
-            CASE country
-              WHEN 'United States' THEN ${pickWeighted('u_state', US_STATES)}
-              WHEN 'Canada' THEN ${pickWeighted('u_state', CANADIAN_PROVINCES)}
-            END AS state,
-            country,
-            ${pickWeighted('u_segment', SEGMENTS)} AS segment,
-            DATE '2019-01-01' + CAST(floor(u_signup * 2557) AS INTEGER) AS earliest_signup,
-            region_id
-          FROM located`,
-        // Orders are spread over the calendar by its cumulative weight, so order ids follow time.
-        // A few customers buy far more often than the rest: rank = u^2, scattered over ids by a prime stride.
-        `CREATE TEMP TABLE demo_orders AS
-          WITH drawn AS (
-            SELECT i AS order_id,
-              CAST((i - 1) * t.total // ${orders} AS BIGINT) AS position,
-              CAST(floor(pow(${uniform('order_customer', 'i')}, 2) * ${customers}) AS BIGINT) * 2147483647 % ${customers} + 1 AS customer_id,
-              ${uniform('order_channel', 'i')} AS u_channel,
-              hash(i, 'order_store') AS h_store,
-              ${uniform('order_hour', 'i')} AS u_hour,
-              hash(i, 'order_second') % 3600 AS second_of_hour,
-              ${uniform('order_cancel', 'i')} AS u_cancel,
-              ${uniform('order_return', 'i')} AS u_return,
-              ${uniform('order_discount', 'i')} AS u_discount
-            FROM range(1, ${orders + 1}) r(i), (SELECT sum(weight) AS total FROM demo_calendar) t
-          ), dated AS (
-            SELECT d.*, c.day AS order_date FROM drawn d ASOF JOIN demo_calendar c ON d.position >= c.cumulative_start
-          ), placed AS (
-            SELECT d.*, cu.region_id, cu.segment,
-              CASE WHEN d.u_channel < 0.36 + 0.05 * (year(d.order_date) - 2023) THEN 'online' ELSE 'retail' END AS channel
-            FROM dated d JOIN demo_customers cu USING (customer_id)
-          ), stored AS (
-            SELECT p.*,
-              CASE WHEN p.channel = 'online' THEN p.region_id
-                WHEN s.opened_date <= p.order_date THEN s.store_id
-                ELSE s.flagship_store_id END AS store_id
-            FROM placed p
-            JOIN (SELECT DISTINCT region_id, region_stores FROM demo_retail_stores) n USING (region_id)
-            JOIN demo_retail_stores s ON s.region_id = p.region_id AND s.store_index = CAST(p.h_store % n.region_stores AS INTEGER)
-          )
-          SELECT order_id, customer_id, store_id, order_date,
-            order_date + to_seconds(3600 * ${pickWeighted('u_hour', [[0, 1], [6, 2], [8, 5], [10, 8], [12, 10], [14, 9], [16, 9], [18, 11], [20, 10], [22, 4]])} + second_of_hour + 3600 * (hash(order_id, 'order_hour_offset') % 2)) AS order_ts,
-            CASE WHEN u_cancel < 0.05 THEN 'cancelled'
-              WHEN order_date >= DATE '2025-12-29' THEN 'pending'
-              WHEN order_date >= DATE '2025-12-20' THEN 'shipped'
-              WHEN u_return < 0.025 THEN 'returned'
-              ELSE 'completed' END AS status,
-            channel,
-            CAST(CASE WHEN month(order_date) = 12 OR (month(order_date) = 11 AND day(order_date) >= 20)
-              THEN ${pickWeighted('u_discount', [[0, 45], [10, 20], [15, 15], [20, 12], [25, 8]])}
-              ELSE ${pickWeighted('u_discount', [[0, 74], [5, 10], [10, 10], [15, 4], [20, 2]])} END AS DECIMAL(5,2)) AS discount_pct,
-            region_id, segment
-          FROM stored`,
-        `INSERT INTO customers
-          SELECT c.customer_id, c.first_name, c.last_name, c.email, c.state, c.country, c.segment,
-            least(c.earliest_signup, coalesce(f.first_order_date, c.earliest_signup)) AS signup_date, c.region_id
-          FROM demo_customers c
-          LEFT JOIN (SELECT customer_id, min(order_date) AS first_order_date FROM demo_orders GROUP BY customer_id) f USING (customer_id)
-          ORDER BY c.customer_id`,
-        `INSERT INTO orders
-          SELECT order_id, customer_id, store_id, order_date, order_ts, status, channel, discount_pct FROM demo_orders ORDER BY order_id`,
-      ],
-    },
-    {
-      label: `order_items (~${Math.round(orders * 2.5)})`,
-      statements: [
-        // Products follow a steeper power law than customers; products not yet launched fall back to a core product.
-        `CREATE TEMP TABLE demo_items AS
-          WITH lines AS (
-            SELECT order_id, order_date, discount_pct, segment, status, unnest(range(line_count)) AS line_no
-            FROM (SELECT *, ${pickWeighted('u_lines', ORDER_LINES)} AS line_count
-              FROM (SELECT *, ${uniform('order_lines', 'order_id')} AS u_lines FROM demo_orders))
-          ), candidates AS (
-            SELECT *, CAST(floor(pow(${uniform('item_product', 'order_id', 'line_no')}, 2.5) * ${products}) AS BIGINT) * 2147483647 % ${products} + 1 AS candidate_id,
-              ${uniform('item_quantity', 'order_id', 'line_no')} AS u_quantity
-            FROM lines
-          ), launched AS (
-            SELECT c.*, CASE WHEN p.launched_date <= c.order_date THEN c.candidate_id ELSE 1 + c.candidate_id % ${coreProducts} END AS product_id
-            FROM candidates c JOIN products p ON p.product_id = c.candidate_id
-          ), distinct_lines AS (
-            SELECT * FROM launched QUALIFY row_number() OVER (PARTITION BY order_id, product_id ORDER BY line_no) = 1
-          ), priced AS (
-            SELECT l.order_id, l.line_no, l.product_id, l.status, l.order_date, c.department,
-              ${pickWeightedBy('l.segment', 'l.u_quantity', QUANTITIES)} AS quantity,
-              p.unit_price, l.discount_pct
-            FROM distinct_lines l JOIN products p USING (product_id) JOIN categories c USING (category_id)
-          ), discounted AS (
-            SELECT *, CAST(round(quantity * unit_price * discount_pct / 100, 2) AS DECIMAL(10,2)) AS discount_amount FROM priced
-          )
-          SELECT CAST(row_number() OVER (ORDER BY order_id, line_no) AS INTEGER) AS order_item_id,
-            order_id, product_id, quantity, unit_price, discount_amount,
-            CAST(quantity * unit_price - discount_amount AS DECIMAL(12,2)) AS line_total,
-            status, order_date, department
-          FROM discounted`,
-        `INSERT INTO order_items
-          SELECT order_item_id, order_id, product_id, quantity, unit_price, discount_amount, line_total FROM demo_items ORDER BY order_item_id`,
-      ],
-    },
-    {
-      label: 'returns',
-      statements: [
-        // Fully returned orders send every line back; completed orders lose a few lines, apparel most often.
-        `INSERT INTO returns
-          WITH returned AS (
-            SELECT order_item_id, order_date, line_total,
-              ${uniform('return_reason', 'order_item_id')} AS u_reason,
-              ${uniform('return_delay', 'order_item_id')} AS u_delay
-            FROM demo_items
-            WHERE status = 'returned'
-              OR (status = 'completed' AND ${uniform('item_return', 'order_item_id')} < CASE WHEN department = 'Apparel' THEN 0.05 ELSE 0.015 END)
-          ), explained AS (
-            SELECT *, ${pickWeighted('u_reason', RETURN_REASONS)} AS reason FROM returned
-          )
-          SELECT CAST(row_number() OVER (ORDER BY order_item_id) AS INTEGER) AS return_id,
-            order_item_id,
-            least(order_date + 2 + CAST(floor(u_delay * 26) AS INTEGER), DATE '${LAST_DAY}') AS return_date,
-            reason,
-            CAST(CASE WHEN reason = 'changed_mind' THEN round(line_total * 0.9, 2) ELSE line_total END AS DECIMAL(12,2)) AS refund_amount
-          FROM explained
-          ORDER BY order_item_id`,
-      ],
-    },
-    {
-      label: 'payments',
-      statements: [
-        `INSERT INTO payments
-          WITH totals AS (
-            SELECT order_id, sum(line_total) AS amount FROM demo_items GROUP BY order_id
-          ), refunded AS (
-            SELECT DISTINCT i.order_id FROM returns r JOIN demo_items i USING (order_item_id)
-          ), payable AS (
-            SELECT o.order_id, o.order_date, o.status, o.segment, t.amount, rf.order_id IS NOT NULL AS has_refund,
-              ${uniform('payment_method', 'o.order_id')} AS u_method
-            FROM demo_orders o
-            JOIN totals t USING (order_id)
-            LEFT JOIN refunded rf USING (order_id)
-            WHERE o.status <> 'cancelled'
-          ), paid AS (
-            SELECT *, ${pickWeightedBy('segment', 'u_method', PAYMENT_METHODS)} AS method FROM payable
-          )
-          SELECT CAST(row_number() OVER (ORDER BY order_id) AS INTEGER) AS payment_id,
-            order_id,
-            CASE WHEN method = 'bank_transfer'
-              THEN least(order_date + 1 + (hash(order_id, 'payment_settlement') % 3)::INTEGER, DATE '${LAST_DAY}')
-              ELSE order_date END AS payment_date,
-            method,
-            CAST(amount AS DECIMAL(12,2)) AS amount,
-            CASE WHEN status = 'pending' THEN 'pending'
-              WHEN status = 'returned' THEN 'refunded'
-              WHEN has_refund THEN 'partially_refunded'
-              ELSE 'paid' END AS status
-          FROM paid
-          ORDER BY order_id`,
-      ],
-    },
-    {
-      label: 'marketing_spend',
-      statements: [
-        `INSERT INTO marketing_spend
-          SELECT c.day AS spend_date, ch.channel, r.region_id,
-            CASE WHEN month(c.day) >= 11 THEN 'Holiday'
-              WHEN month(c.day) <= 2 THEN 'New Year'
-              WHEN month(c.day) <= 5 THEN 'Spring'
-              WHEN month(c.day) <= 8 THEN 'Summer'
-              ELSE 'Back to School' END || ' ' || year(c.day) || ' ' || ch.label AS campaign,
-            CAST(round(${DAILY_MARKETING_SPEND * scale} * c.weight / t.average_weight * ch.share * r.share
-              * (0.75 + 0.5 * ${uniform('marketing_noise', 'c.day', 'ch.channel', 'r.region_id')}), 2) AS DECIMAL(12,2)) AS spend
-          FROM demo_calendar c
-          CROSS JOIN (SELECT sum(weight) / count(*) AS average_weight FROM demo_calendar) t
-          CROSS JOIN (VALUES ${spendChannelRows}) ch(channel, label, share)
-          CROSS JOIN (VALUES ${spendRegionRows}) r(region_id, share)
-          ORDER BY spend_date, ch.channel, r.region_id`,
-      ],
-    },
+    ],
+    [[
+      addPrimaryKey('orders'),
+      addPrimaryKey('marketing_spend'),
+      ...createTable('order_items'),
+      ...createTable('payments'),
+    ]],
+    [
+      [`INSERT INTO order_items
+        SELECT order_item_id, order_id, product_id, quantity, unit_price, discount_amount, line_total, order_date
+        FROM ${STAGE}.items ORDER BY order_item_id`],
+      [paymentsInsertSql()],
+    ],
+    [[
+      addPrimaryKey('order_items'),
+      addPrimaryKey('payments'),
+      ...loadTable('returns', `INSERT INTO returns
+        SELECT return_id, order_item_id, return_date, reason, refund_amount FROM ${STAGE}.returns ORDER BY return_id`),
+    ]],
   ];
 }
 
-const TABLE_NAMES = Object.keys(DOCUMENTATION);
+const TABLE_NAMES = Object.keys(TABLES);
 
 /**
- * Writes the retail demo database to `path`, replacing any existing file. All data is computed
- * inside DuckDB from hash-based draws, so one scale always yields byte-for-byte the same rows.
+ * Writes the retail demo database to `path`, replacing any existing file and its WAL. All data is
+ * computed inside DuckDB from hash-based draws, so one scale always yields the same rows.
  */
 export async function generateDemoDatabase(path: string, options: DemoGenerationOptions = {}): Promise<DemoGenerationResult> {
   const scale = options.scale ?? 1;
@@ -779,31 +876,34 @@ export async function generateDemoDatabase(path: string, options: DemoGeneration
   rmSync(`${path}.wal`, { force: true });
 
   const instance = await DuckDBInstance.create(path);
+  const connections: DuckDBConnection[] = [];
   try {
-    const connection = await instance.connect();
-    try {
-      await runAll(connection, SCHEMA);
-      await connection.run(calendarSql());
-      for (const step of generationSteps(demoSizes(scale), scale)) {
-        report(`generating ${step.label}`);
-        await runAll(connection, step.statements);
-      }
-      report('writing table and column comments');
-      await runAll(connection, commentStatements());
-      report('checkpoint');
-      await connection.run('CHECKPOINT');
-      const tables = await countRows(connection);
-      return { path, scale, tables, elapsedMs: Math.round(performance.now() - started) };
-    } finally {
-      connection.closeSync();
+    for (let lane = 0; lane < LOAD_LANES; lane++) connections.push(await instance.connect());
+    const [main] = connections as [DuckDBConnection];
+    // One checkpoint at the end is cheaper than the automatic ones a big load would trigger.
+    await main.run(`SET checkpoint_threshold = '1GB'`);
+    await main.run(`ATTACH ':memory:' AS ${STAGE}`);
+    for (const stage of generationPlan(demoSizes(scale), scale)) {
+      await Promise.all(stage.map((lane, index) => runLane(connections[index % connections.length]!, lane, report)));
     }
+    await main.run(`DETACH ${STAGE}`);
+    report('writing table and column comments');
+    for (const sql of commentStatements()) await main.run(sql);
+    report('checkpoint');
+    await main.run('CHECKPOINT');
+    const tables = await countRows(main);
+    return { path, scale, tables, elapsedMs: Math.round(performance.now() - started) };
   } finally {
+    for (const connection of connections) connection.closeSync();
     instance.closeSync();
   }
 }
 
-async function runAll(connection: DuckDBConnection, statements: string[]): Promise<void> {
-  for (const sql of statements) await connection.run(sql);
+async function runLane(connection: DuckDBConnection, steps: LaneStep[], report: (step: string) => void): Promise<void> {
+  for (const step of steps) {
+    if (typeof step === 'string') await connection.run(step);
+    else report(step.progress);
+  }
 }
 
 async function countRows(connection: DuckDBConnection): Promise<Record<string, number>> {

@@ -8,6 +8,8 @@ import { createServer } from '../server.js';
  * Resolves when the client goes away or the process is asked to stop.
  */
 export async function runStdioServer(context: AppContext): Promise<void> {
+  // One bad request must never take the server (and the user's client session) down with it.
+  process.on('unhandledRejection', (reason) => context.logger.error({ err: reason }, 'unhandled rejection'));
   const handle = serveStdio(() => createServer(context), {
     onerror: (error) => context.logger.warn({ err: error }, 'stdio transport error'),
   });

@@ -28,23 +28,24 @@ export function statementTypeName(type: StatementType): string {
   return (StatementType[type] ?? `type ${type}`).replace(/_/g, ' ');
 }
 
-export async function parseTree(connection: DuckDBConnection, sql: string): Promise<ParseTree> {
-  const reader = await connection.runAndReadAll('SELECT json_serialize_sql($1::VARCHAR)', [sql]);
-  const text = reader.getRows()[0]?.[0];
-  return JSON.parse(String(text)) as ParseTree;
-}
+/** Reads DuckDB's parse tree of a statement; the connector supplies a fast, shared implementation. */
+export type ParseSql = (sql: string) => Promise<ParseTree>;
 
-export async function prepareReadOnly(connection: DuckDBConnection, sql: string): Promise<GuardedStatement> {
-  if (sql.trim() === '') throw new StratumError('SQL_EMPTY', 'The SQL is empty.', 'Pass one SELECT statement in `sql`.');
-
-  const tree = await parseTree(connection, sql);
+export async function prepareReadOnly(connection: DuckDBConnection, sql: string, parse: ParseSql): Promise<GuardedStatement> {
   const empty = () => new StratumError('SQL_EMPTY', 'The SQL contains no statement (only comments or whitespace).', 'Pass one SELECT statement in `sql`.');
-  if (!tree.error && tree.statements?.length === 0) throw empty();
+  if (sql.trim() === '') throw empty();
+  // The parse runs on its own connection while this one extracts and prepares: it costs as much as
+  // a point query, and in parallel it costs nothing on the critical path.
+  const parsing = parse(sql);
+  parsing.catch(() => undefined);
 
   let extracted;
   try {
     extracted = await connection.extractStatements(sql);
   } catch (error) {
+    // DuckDB's extractor fails without a useful message on comment-only input; the parser tells.
+    const tree = await parsing.catch(() => undefined);
+    if (tree && !tree.error && tree.statements?.length === 0) throw empty();
     throw translateDuckDBError(error);
   }
   if (extracted.count === 0) throw empty();
@@ -63,13 +64,18 @@ export async function prepareReadOnly(connection: DuckDBConnection, sql: string)
     throw translateDuckDBError(error);
   }
   const statementType = prepared.statementType;
-  const isQuery = !tree.error && statementType === StatementType.SELECT;
-  if (!isQuery && statementType !== StatementType.EXPLAIN) {
+  if (statementType === StatementType.EXPLAIN) return { prepared, statementType, tree: undefined };
+  if (statementType !== StatementType.SELECT) {
     prepared.destroySync();
-    // A PRAGMA is prepared as a SELECT, but the parser tree says what the user wrote.
-    throw notReadOnly(statementType === StatementType.SELECT ? 'PRAGMA (or another statement DuckDB rewrites into a query)' : statementTypeName(statementType));
+    throw notReadOnly(statementTypeName(statementType));
   }
-  return { prepared, statementType, tree: tree.error ? undefined : tree };
+  // A PRAGMA is prepared as a SELECT, but the parser's tree says what the user wrote.
+  const tree = await parsing;
+  if (tree.error) {
+    prepared.destroySync();
+    throw notReadOnly('PRAGMA (or another statement DuckDB rewrites into a query)');
+  }
+  return { prepared, statementType, tree };
 }
 
 function notReadOnly(kind: string): StratumError {
