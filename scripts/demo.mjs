@@ -36,7 +36,7 @@ step('Server instructions');
 console.log(client.getInstructions());
 
 step('tools/list');
-for (const tool of (await client.listTools()).tools) console.log(`- ${tool.name}: ${tool.description?.split('. ')[0]}.`);
+for (const tool of (await client.listTools()).tools) console.log(`- ${tool.name}: ${tool.description?.split('. ')[0]?.replace(/\.$/, '')}.`);
 
 async function call(name, toolArgs) {
   step(`${name} ${JSON.stringify(toolArgs)}`);

@@ -1,3 +1,7 @@
+/**
+ * The retail demo database: ten tables of a business selling online and in stores, 2023-2025,
+ * generated inside DuckDB with keys, foreign keys and documented columns.
+ */
 import { mkdirSync, rmSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
@@ -223,8 +227,9 @@ function pickFrom(values: ReadonlyArray<string | number>, salt: string, ...keys:
  */
 function popularId(draw: string, n: number, spread: number): string {
   // Small demo catalogs get a gentler skew, or a handful of ids would take every draw.
-  const s = Math.min(spread, n);
-  return `(CAST(floor(${n} * (pow(${1 + s}, ${draw}) - 1) / ${s}) AS BIGINT) * 2147483647 + 7919) % ${n} + 1`;
+  const effectiveSpread = Math.min(spread, n);
+  const rank = `CAST(floor(${n} * (pow(${1 + effectiveSpread}, ${draw}) - 1) / ${effectiveSpread}) AS BIGINT)`;
+  return `(${rank} * 2147483647 + 7919) % ${n} + 1`;
 }
 
 /** A CASE that maps a uniform draw to one of the choices with probability proportional to its weight. */
@@ -371,10 +376,10 @@ const TABLES: Record<string, TableDefinition> = {
   },
 };
 
-function createTable(name: string): LaneStep[] {
+function createTable(name: string): string {
   const definition = TABLES[name];
   if (!definition) throw new Error(`unknown demo table ${name}`);
-  return [{ progress: `loading ${name}` }, `CREATE TABLE ${name} (${definition.columns})`];
+  return `CREATE TABLE ${name} (${definition.columns})`;
 }
 
 /** Building the primary key in one pass after the load is faster than maintaining it row by row. */
@@ -382,9 +387,14 @@ function addPrimaryKey(name: string): string {
   return `ALTER TABLE ${name} ADD PRIMARY KEY (${TABLES[name]?.primaryKey.join(', ')})`;
 }
 
+/** Fills a table created earlier, reporting it first. */
+function fillTable(name: string, insert: string): LaneStep[] {
+  return [{ progress: `loading ${name}` }, insert];
+}
+
 /** Creates, fills and keys a table in one lane. */
-function loadTable(name: string, ...inserts: string[]): LaneStep[] {
-  return [...createTable(name), ...inserts, addPrimaryKey(name)];
+function loadTable(name: string, insert: string): LaneStep[] {
+  return [createTable(name), ...fillTable(name, insert), addPrimaryKey(name)];
 }
 
 interface TableDocumentation {
@@ -518,11 +528,11 @@ type LaneStep = string | { progress: string };
 
 /**
  * Lanes run at the same time, each on its own connection; the steps of a lane run in order.
- * Only inserts run side by side: DDL on tables linked by a foreign key conflicts when concurrent.
+ * Index maintenance makes an INSERT into a keyed table single-threaded, so independent tables
+ * load side by side. Only inserts do: concurrent DDL on tables linked by a foreign key conflicts.
  */
 type Stage = LaneStep[][];
 
-// Index maintenance makes an INSERT into a keyed table single-threaded, so independent tables load side by side.
 const LOAD_LANES = 2;
 
 /** Launch date of a product: core products before the sales window, the others spread over it in id order. */
@@ -824,31 +834,31 @@ function generationPlan(sizes: DemoSizes, scale: number): Stage[] {
         FROM ${STAGE}.customers c
         LEFT JOIN (SELECT customer_id, min(order_date) AS first_order_date FROM ${STAGE}.orders GROUP BY customer_id) f USING (customer_id)
         ORDER BY c.customer_id`),
-      ...createTable('orders'),
-      ...createTable('marketing_spend'),
+      createTable('orders'),
+      createTable('marketing_spend'),
     ]],
     [
-      [`INSERT INTO orders
+      fillTable('orders', `INSERT INTO orders
         SELECT order_id, customer_id, store_id, order_date, order_ts, status, channel, discount_pct
-        FROM ${STAGE}.orders ORDER BY order_id`],
+        FROM ${STAGE}.orders ORDER BY order_id`),
       [
         { progress: 'drawing order lines and returns' },
         stagedItemsSql(sizes),
         stagedReturnsSql(),
-        marketingSpendInsertSql(scale),
+        ...fillTable('marketing_spend', marketingSpendInsertSql(scale)),
       ],
     ],
     [[
       addPrimaryKey('orders'),
       addPrimaryKey('marketing_spend'),
-      ...createTable('order_items'),
-      ...createTable('payments'),
+      createTable('order_items'),
+      createTable('payments'),
     ]],
     [
-      [`INSERT INTO order_items
+      fillTable('order_items', `INSERT INTO order_items
         SELECT order_item_id, order_id, product_id, quantity, unit_price, discount_amount, line_total, order_date
-        FROM ${STAGE}.items ORDER BY order_item_id`],
-      [paymentsInsertSql()],
+        FROM ${STAGE}.items ORDER BY order_item_id`),
+      fillTable('payments', paymentsInsertSql()),
     ],
     [[
       addPrimaryKey('order_items'),
@@ -863,7 +873,8 @@ const TABLE_NAMES = Object.keys(TABLES);
 
 /**
  * Writes the retail demo database to `path`, replacing any existing file and its WAL. All data is
- * computed inside DuckDB from hash-based draws, so one scale always yields the same rows.
+ * computed inside DuckDB from hash-based draws, so one scale (with one DuckDB version) always
+ * yields the same rows. The file is checkpointed and closed, ready to be opened read-only.
  */
 export async function generateDemoDatabase(path: string, options: DemoGenerationOptions = {}): Promise<DemoGenerationResult> {
   const scale = options.scale ?? 1;
@@ -884,7 +895,10 @@ export async function generateDemoDatabase(path: string, options: DemoGeneration
     await main.run(`SET checkpoint_threshold = '1GB'`);
     await main.run(`ATTACH ':memory:' AS ${STAGE}`);
     for (const stage of generationPlan(demoSizes(scale), scale)) {
-      await Promise.all(stage.map((lane, index) => runLane(connections[index % connections.length]!, lane, report)));
+      // Settle every lane before failing, so no statement is still running when the connections close.
+      const lanes = await Promise.allSettled(stage.map((lane, index) => runLane(connections[index % connections.length]!, lane, report)));
+      const failed = lanes.find((lane): lane is PromiseRejectedResult => lane.status === 'rejected');
+      if (failed) throw failed.reason;
     }
     await main.run(`DETACH ${STAGE}`);
     report('writing table and column comments');
@@ -893,10 +907,20 @@ export async function generateDemoDatabase(path: string, options: DemoGeneration
     await main.run('CHECKPOINT');
     const tables = await countRows(main);
     return { path, scale, tables, elapsedMs: Math.round(performance.now() - started) };
+  } catch (error) {
+    closeAll(instance, connections);
+    // A half-written demo database would only mislead the next reader.
+    rmSync(path, { force: true });
+    rmSync(`${path}.wal`, { force: true });
+    throw error;
   } finally {
-    for (const connection of connections) connection.closeSync();
-    instance.closeSync();
+    closeAll(instance, connections);
   }
+}
+
+function closeAll(instance: DuckDBInstance, connections: DuckDBConnection[]): void {
+  for (const connection of connections.splice(0)) connection.closeSync();
+  instance.closeSync();
 }
 
 async function runLane(connection: DuckDBConnection, steps: LaneStep[], report: (step: string) => void): Promise<void> {

@@ -227,6 +227,56 @@ describe('demo database generator', () => {
     }
   });
 
+  it('maps every MetricFlow entity, dimension and measure onto SQL that runs on its table', async () => {
+    type Element = { name: string; expr?: string };
+    type SemanticModel = { name: string; model: string; entities?: Element[]; dimensions?: Element[]; measures?: Element[] };
+    type Metric = { name: string; type: string; type_params: { measure?: string | { name: string }; numerator?: string; denominator?: string; metrics?: Array<{ name: string }> } };
+    const spec = parse(fs.readFileSync(path.join(ROOT, 'semantic_models/retail.yml'), 'utf8')) as { semantic_models: SemanticModel[]; metrics: Metric[] };
+    const measures = new Set<string>();
+    for (const model of spec.semantic_models) {
+      const table = /^ref\('(\w+)'\)$/.exec(model.model)?.[1];
+      expect(TABLES, model.name).toContain(table);
+      for (const element of [...(model.entities ?? []), ...(model.dimensions ?? []), ...(model.measures ?? [])]) {
+        await expect(rows(db, `SELECT ${element.expr ?? element.name} FROM main.${table} LIMIT 1`), `${model.name}.${element.name}`).resolves.toBeDefined();
+      }
+      for (const measure of model.measures ?? []) measures.add(measure.name);
+    }
+    const metrics = new Set(spec.metrics.map((metric) => metric.name));
+    for (const metric of spec.metrics) {
+      const { measure, numerator, denominator, metrics: inputs } = metric.type_params;
+      if (measure) expect(measures, metric.name).toContain(typeof measure === 'string' ? measure : measure.name);
+      for (const input of [numerator, denominator, ...(inputs ?? []).map((i) => i.name)]) if (input) expect(metrics, metric.name).toContain(input);
+    }
+  });
+
+  it('maps every Cortex logical column, metric, filter and relationship onto the generated tables', async () => {
+    type Column = { name: string; expr: string };
+    type Table = { name: string; base_table: { database: string; schema: string; table: string }; primary_key: { columns: string[] }; dimensions?: Column[]; time_dimensions?: Column[]; facts?: Column[]; metrics?: Column[]; filters?: Column[] };
+    type Relationship = { left_table: string; right_table: string; relationship_columns: Array<{ left_column: string; right_column: string }> };
+    const model = parse(fs.readFileSync(path.join(ROOT, 'semantic_models/retail_cortex.yaml'), 'utf8')) as { tables: Table[]; relationships: Relationship[] };
+    const logical = new Map<string, Table>();
+    for (const table of model.tables) {
+      expect(table.base_table, table.name).toMatchObject({ database: 'demo', schema: 'main' });
+      const physical = `main.${table.base_table.table}`;
+      logical.set(table.name, table);
+      const columns = [...(table.dimensions ?? []), ...(table.time_dimensions ?? []), ...(table.facts ?? [])];
+      for (const column of columns) await expect(rows(db, `SELECT ${column.expr} FROM ${physical} LIMIT 1`), `${table.name}.${column.name}`).resolves.toBeDefined();
+      for (const metric of table.metrics ?? []) await expect(rows(db, `SELECT ${metric.expr} FROM ${physical}`), `${table.name}.${metric.name}`).resolves.toBeDefined();
+      for (const filter of table.filters ?? []) await expect(rows(db, `SELECT count(*) FROM ${physical} WHERE ${filter.expr}`), `${table.name}.${filter.name}`).resolves.toBeDefined();
+      await expect(rows(db, `SELECT ${table.primary_key.columns.join(', ')} FROM ${physical} LIMIT 1`), table.name).resolves.toBeDefined();
+    }
+    for (const relationship of model.relationships) {
+      const [left, right] = [logical.get(relationship.left_table), logical.get(relationship.right_table)];
+      expect(left && right, `${relationship.left_table} -> ${relationship.right_table}`).toBeTruthy();
+      for (const { left_column, right_column } of relationship.relationship_columns) {
+        const { orphans } = await single(db, `
+          SELECT count(*) AS orphans FROM main.${left!.base_table.table} l
+          WHERE NOT EXISTS (SELECT 1 FROM main.${right!.base_table.table} r WHERE r.${right_column} = l.${left_column})`);
+        expect(Number(orphans), `${relationship.left_table}.${left_column}`).toBe(0);
+      }
+    }
+  });
+
   it('runs every example of the finance subagent and returns rows', async () => {
     const subagent = parse(fs.readFileSync(path.join(ROOT, 'subagents/finance.yaml'), 'utf8')) as { examples: Array<{ question: string; sql: string }> };
     expect(subagent.examples.length).toBeGreaterThanOrEqual(2);
