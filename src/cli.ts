@@ -61,11 +61,12 @@ program
 
 program
   .command('validate')
-  .description('Check stratum.yaml (and, as they land, semantic models and subagents) without serving')
+  .description('Check stratum.yaml and the semantic models (those under semantic_models.paths, or the given files and folders)')
+  .argument('[paths...]', 'semantic model files or folders to check instead of the configured ones')
   .option('-c, --config <file>', 'path to stratum.yaml')
-  .action((options: { config?: string }) => {
-    const config = loadConfig(options.config);
-    process.stdout.write(`OK: ${config.configPath} (${Object.keys(config.datasources).length} datasource(s), default "${config.defaultDatasource}")\n`);
+  .action(async (paths: string[], options: { config?: string }) => {
+    const { validateWorkspace } = await import('./validate-command.js');
+    process.exitCode = await validateWorkspace(paths, options.config);
   });
 
 program

@@ -3,6 +3,7 @@ import { Catalog } from './catalog/index.js';
 import { createConnector, type Connector } from './connectors/index.js';
 import { StratumError, didYouMean } from './errors.js';
 import { logger as defaultLogger, type Logger } from './logger.js';
+import { SemanticRegistry } from './semantic/index.js';
 
 /**
  * Everything a server process shares across sessions: config, connectors and catalogs.
@@ -11,6 +12,7 @@ import { logger as defaultLogger, type Logger } from './logger.js';
 export class AppContext {
   private readonly connectors = new Map<string, Promise<Connector>>();
   private readonly catalogs = new Map<string, Promise<Catalog>>();
+  private semanticRegistry: SemanticRegistry | undefined;
 
   constructor(
     readonly config: StratumConfig,
@@ -49,6 +51,25 @@ export class AppContext {
       this.catalogs.set(name, catalog);
     }
     return catalog;
+  }
+
+  /** The semantic models of the workspace; physical names are checked against the default datasource. */
+  get semantic(): SemanticRegistry {
+    if (!this.semanticRegistry) {
+      const settings = this.config.semantic_models;
+      const datasource = this.config.datasources[this.config.defaultDatasource]!;
+      this.semanticRegistry = new SemanticRegistry(
+        {
+          paths: settings.paths,
+          refs: settings.refs,
+          placeholders: settings.placeholders,
+          defaultSchema: datasource.type === 'postgres' ? 'public' : 'main',
+          allowLocalPath: settings.allow_local_path,
+        },
+        async () => ({ tables: (await (await this.catalog()).load()).tables }),
+      );
+    }
+    return this.semanticRegistry;
   }
 
   get limits() {

@@ -1,10 +1,12 @@
 import { McpServer } from '@modelcontextprotocol/server';
 import type { AppContext } from './context.js';
 import { registerTools } from './tools/index.js';
+import { registerResources } from './resources/index.js';
 import { VERSION } from './version.js';
 
 export const SERVER_INSTRUCTIONS = `Stratum gives you governed, read-only access to the user's data.
 Work in this order:
+0. For business questions (revenue, orders, refunds...), list_semantic_models then load_semantic_model: its prompt defines the metrics, dimensions, joins and verified SQL; prefer them over guessing.
 1. list_tables to see what exists (schema.table names, comments, approximate sizes).
 2. describe_table on the tables that look relevant: columns, types, keys, the tables that reference it, and sample values of text columns (use them for exact filter literals).
 3. run_sql with ONE read-only SELECT. Prefer aggregates and LIMIT over raw rows; join on the declared keys; if a result says truncated, narrow the query as its warning suggests instead of asking for more rows.
@@ -14,8 +16,9 @@ Errors come back as tool results that say what was wrong and how to fix the call
 export function createServer(context: AppContext): McpServer {
   const server = new McpServer(
     { name: context.config.server.name ?? 'stratum', version: VERSION },
-    { capabilities: { tools: {}, logging: {} }, instructions: SERVER_INSTRUCTIONS },
+    { capabilities: { tools: {}, resources: {}, completions: {}, logging: {} }, instructions: SERVER_INSTRUCTIONS },
   );
   registerTools(server, context);
+  registerResources(server, context);
   return server;
 }

@@ -2,12 +2,16 @@ import type { McpServer } from '@modelcontextprotocol/server';
 import type { AppContext } from '../context.js';
 import { registerDescribeTable } from './describe_table.js';
 import { registerListTables } from './list_tables.js';
+import { registerListSemanticModels } from './list_semantic_models.js';
+import { registerLoadSemanticModel } from './load_semantic_model.js';
 import { registerRunSql } from './run_sql.js';
 
 const TOOLS: Record<string, (server: McpServer, context: AppContext) => void> = {
   list_tables: registerListTables,
   describe_table: registerDescribeTable,
   run_sql: registerRunSql,
+  list_semantic_models: registerListSemanticModels,
+  load_semantic_model: registerLoadSemanticModel,
 };
 
 export const TOOL_NAMES = Object.keys(TOOLS);

@@ -1,0 +1,1 @@
+export { isMetricFlowDocument, parseMetricFlow, type MetricFlowSourceFile } from './parse.js';
