@@ -28,6 +28,9 @@ ${t > 0 ? `      - { name: e${i}_0, type: foreign, expr: parent_id }\n` : ''}   
   const metrics = Array.from({ length: 4 }, (_, t) => `  - name: amount_${i}_${t}
     type: simple
     type_params: { measure: amount_${i}_${t} }
+  - name: rows_${i}_${t}
+    type: simple
+    type_params: { measure: rows_${i}_${t} }
   - name: avg_${i}_${t}
     type: ratio
     type_params: { numerator: amount_${i}_${t}, denominator: rows_${i}_${t} }`).join('\n');

@@ -46,6 +46,8 @@ async function call(name, toolArgs) {
   return result;
 }
 
+await call('list_semantic_models', {});
+await call('load_semantic_model', { name: 'retail', max_length: 3000 });
 await call('list_tables', {});
 await call('describe_table', { table: 'main.orders' });
 await call('run_sql', {

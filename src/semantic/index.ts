@@ -4,3 +4,4 @@ export { renderSpecification, type Specification, type SpecificationOptions } fr
 export { describeMetric, dimensionReference, primaryEntityName } from './names.js';
 export { validateSemanticModel } from './validate.js';
 export { formatProblem, modelSummary, modelDetail, type ModelSummary, type ModelDetail } from './present.js';
+export { withColumnSamples, type ColumnSamples } from './samples.js';

@@ -125,10 +125,10 @@ function renderTable(
   if (table.entities.length) lines.push(`Entities (join keys): ${table.entities.map((e) => `${e.name} [${e.type}] = ${e.expr}`).join('; ')}`);
   if (table.defaultAggTimeDimension) lines.push(`Default time dimension: ${table.defaultAggTimeDimension}`);
   for (const dimension of table.dimensions) {
-    const grain = dimension.kind === 'time' ? ` time${dimension.timeGranularity ? `, grain ${dimension.timeGranularity}` : ''}` : '';
+    const grain = dimension.timeGranularity ? `, grain ${dimension.timeGranularity}` : '';
     const expr = dimension.expr !== dimension.name ? ` = ${dimension.expr}` : '';
     const samples = dimension.sampleValues.length && !drop.has('sample_values') ? ` e.g. ${dimension.sampleValues.slice(0, 8).map((v) => JSON.stringify(v)).join(', ')}${dimension.isEnum ? ' (complete list)' : ''}` : '';
-    lines.push(`- dimension ${dimensionReference(table, dimension)}${expr} (${dimension.dataType ?? dimension.kind}${grain})${synonyms(dimension.synonyms)}${describe(dimension.description)}${samples}`);
+    lines.push(`- dimension ${dimensionReference(table, dimension)}${expr} (${dimension.dataType ? `${dimension.dataType}, ` : ''}${dimension.kind}${grain})${synonyms(dimension.synonyms)}${describe(dimension.description)}${samples}`);
   }
   for (const measure of table.measures) {
     const expr = drop.has('measure_expressions') ? '' : ` = ${measure.agg ? `${measure.agg}(${measure.expr})` : measure.expr}`;

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import type { McpServer } from '@modelcontextprotocol/server';
 import type { AppContext } from '../context.js';
-import { modelDetail, renderSpecification } from '../semantic/index.js';
+import { modelDetail, renderSpecification, withColumnSamples } from '../semantic/index.js';
 import { StratumError } from '../errors.js';
 import { READ_ONLY_ANNOTATIONS, guarded, success } from './shared.js';
 
@@ -50,7 +50,14 @@ export function registerLoadSemanticModel(server: McpServer, context: AppContext
           if (!model) throw new StratumError('INVALID_ARGUMENT', 'No semantic models are configured.', 'Add MetricFlow or Cortex YAML under semantic_models.paths in stratum.yaml.');
         }
         const warnings = await registry.catalogWarnings(model);
-        const withWarnings = warnings.length ? { ...model, problems: [...model.problems, ...warnings] } : model;
+        const catalog = await context.catalog().catch(() => undefined);
+        const sampled = catalog
+          ? await withColumnSamples(model, async (table, column) => {
+              const detail = await catalog.describeTable(table);
+              return (detail.columns.find((c) => c.name === column)?.samples ?? []).map(String);
+            })
+          : model;
+        const withWarnings = warnings.length ? { ...sampled, problems: [...sampled.problems, ...warnings] } : sampled;
         const specification = renderSpecification(withWarnings, { maxLength: max_length ?? context.config.semantic_models.prompt_max_length });
         const detail = modelDetail(withWarnings);
         const structured = { ...detail, ...specification };

@@ -45,6 +45,8 @@ describe('semantic models over MCP', () => {
     expect(body.metrics.map((m) => m.type)).toEqual(expect.arrayContaining(['simple', 'ratio', 'derived', 'cumulative']));
     expect(body.prompt).toMatch(/^# Semantic Model Specification: retail \(metricflow\)/);
     expect(body.prompt).toContain('physical table main.order_items');
+    // MetricFlow YAML has no sample values: they come from the datasource catalog.
+    expect(body.prompt).toMatch(/- dimension order__status \(categorical\) — .* e\.g\. "completed", /);
     expect(body.problems.filter((p) => p.includes(' error: '))).toEqual([]);
     expect(text(result)).toContain('## Metrics');
   });
