@@ -61,7 +61,7 @@ function yamlFilesUnder(folder: string): string[] {
   return out;
 }
 
-type Family = 'metricflow' | 'manifest' | 'cortex' | 'other';
+type Family = 'metricflow' | 'manifest' | 'cortex' | 'timespine' | 'other';
 const familyByFile = new Map<string, { version: string; family: Family }>();
 
 /** A YAML file's family, sniffed once per file version (mtime and size). */
@@ -85,9 +85,16 @@ function sniffFamily(file: string): Family {
   if (documents.some((document) => isManifestDocument(document.value))) return 'manifest';
   if (documents.some((document) => isMetricFlowDocument(document.value))) return 'metricflow';
   if (documents.some((document) => isCortexDocument(document.value))) return 'cortex';
+  // dbt `models:` that declare a time spine belong to the MetricFlow model of their folder.
+  if (documents.some((document) => declaresTimeSpine(document.value))) return 'timespine';
   // A file that does not parse is still the user's model: report it rather than hide it.
   if (documents.length === 0 && /^\s*(semantic_models|metrics|tables|semantic_model|metric)\s*:/m.test(text)) return /^\s*tables\s*:/m.test(text) ? 'cortex' : 'metricflow';
   return 'other';
+}
+
+function declaresTimeSpine(value: unknown): boolean {
+  const models = (value as { models?: unknown } | null)?.models;
+  return Array.isArray(models) && models.some((model) => !!model && typeof model === 'object' && 'time_spine' in model);
 }
 
 function isManifestDocument(value: unknown): boolean {
@@ -106,7 +113,7 @@ export function discoverSources(paths: string[]): Source[] {
   const isMetricFlow = (file: string) => family(file) === 'manifest' || family(file) === 'metricflow';
   const wholeFolder = (folder: string) => {
     const files = yamlFilesUnder(folder);
-    sources.push({ kind: 'metricflow-folder', path: folder, files: files.filter(isMetricFlow) });
+    sources.push({ kind: 'metricflow-folder', path: folder, files: files.filter((file) => isMetricFlow(file) || family(file) === 'timespine') });
     for (const file of files) if (family(file) === 'cortex') sources.push({ kind: 'file', path: file, files: [file] });
   };
   const addFolder = (folder: string, topLevel: boolean) => {
@@ -114,10 +121,11 @@ export function discoverSources(paths: string[]): Source[] {
       .filter((entry) => !entry.name.startsWith('.'))
       .sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
     const direct = entries.filter((entry) => entry.isFile() && YAML_EXTENSIONS.has(extname(entry.name).toLowerCase())).map((entry) => join(folder, entry.name));
-    const hasProjectConfiguration = direct.some((file) => stem(file) === 'project_configuration');
+    // A MetricFlow project (manifest folder or dbt project) is one model: its files refer to each other.
+    const hasProjectConfiguration = direct.some((file) => stem(file) === 'project_configuration' || basename(file) === 'dbt_project.yml');
     if (hasProjectConfiguration || direct.some((file) => family(file) === 'manifest')) return wholeFolder(folder);
     if (!topLevel && yamlFilesUnder(folder).some(isMetricFlow)) return wholeFolder(folder);
-    for (const file of direct) if (family(file) !== 'other') sources.push({ kind: 'file', path: file, files: [file] });
+    for (const file of direct) if (isMetricFlow(file) || family(file) === 'cortex') sources.push({ kind: 'file', path: file, files: [file] });
     for (const entry of entries) if (entry.isDirectory() && !['node_modules', 'target', 'dbt_packages'].includes(entry.name)) addFolder(join(folder, entry.name), false);
   };
   for (const path of paths) {
