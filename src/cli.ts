@@ -66,7 +66,7 @@ program
   .option('-c, --config <file>', 'path to stratum.yaml')
   .action(async (paths: string[], options: { config?: string }) => {
     const { validateWorkspace } = await import('./validate-command.js');
-    process.exitCode = await validateWorkspace(paths, options.config);
+    process.exitCode = await validateWorkspace(paths, options.config, (line) => process.stdout.write(`${line}\n`));
   });
 
 program

@@ -32,10 +32,6 @@ export class StratumError extends Error {
   }
 }
 
-export function isStratumError(error: unknown): error is StratumError {
-  return error instanceof StratumError;
-}
-
 /** Levenshtein distance, for "did you mean" suggestions over short identifiers. */
 export function editDistance(a: string, b: string): number {
   const previous = Array.from({ length: b.length + 1 }, (_, i) => i);

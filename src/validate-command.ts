@@ -6,14 +6,15 @@ import { createLogger } from './logger.js';
 import { SemanticRegistry, formatProblem } from './semantic/index.js';
 
 /**
- * `stratum validate [paths]`: checks the config, then every semantic model, printing each problem
- * as file:line:col. Returns the exit code: 0 clean (warnings allowed), 1 when any model has errors.
+ * `stratum validate [paths]`: checks the config, then every semantic model, writing a report line
+ * by line (the CLI passes stdout; a server must never). Each problem reads file:line:col.
+ * Returns the exit code: 0 clean (warnings allowed), 1 when any model has errors.
  */
-export async function validateWorkspace(paths: string[], configOption: string | undefined): Promise<number> {
+export async function validateWorkspace(paths: string[], configOption: string | undefined, print: (line: string) => void): Promise<number> {
   let config: StratumConfig;
   try {
     config = loadConfigFile(findConfigFile(configOption));
-    process.stdout.write(`config OK: ${config.configPath} (${Object.keys(config.datasources).length} datasource(s), default "${config.defaultDatasource}")\n`);
+    print(`config OK: ${config.configPath} (${Object.keys(config.datasources).length} datasource(s), default "${config.defaultDatasource}")`);
   } catch (error) {
     // Checking loose model files needs no workspace; a broken config still fails.
     if (!(error instanceof StratumError && error.code === 'CONFIG_NOT_FOUND' && paths.length > 0)) throw error;
@@ -34,11 +35,11 @@ export async function validateWorkspace(paths: string[], configOption: string | 
     errors += modelErrors;
     warnings += problems.length - modelErrors;
     const counts = `${model.tables.length} tables, ${model.metrics.length} metrics, ${model.verifiedQueries.length} verified queries`;
-    process.stdout.write(`${modelErrors ? 'FAIL' : 'ok  '} ${model.name} (${model.format}, ${counts}) ${model.path}\n`);
-    for (const problem of problems) process.stdout.write(`  ${formatProblem(problem, process.cwd())}\n`);
+    print(`${modelErrors ? 'FAIL' : 'ok  '} ${model.name} (${model.format}, ${counts}) ${model.path}`);
+    for (const problem of problems) print(`  ${formatProblem(problem, process.cwd())}`);
   }
-  if (models.length === 0) process.stdout.write(`No semantic models found under ${(paths.length ? paths : settings.paths).join(', ')}.\n`);
-  process.stdout.write(`${models.length} model(s), ${errors} error(s), ${warnings} warning(s)\n`);
+  if (models.length === 0) print(`No semantic models found under ${(paths.length ? paths : settings.paths).join(', ')}.`);
+  print(`${models.length} model(s), ${errors} error(s), ${warnings} warning(s)`);
   await context.close();
   return errors > 0 ? 1 : 0;
 }

@@ -36,10 +36,6 @@ export class ResultBudget {
     return this.cutBy !== undefined;
   }
 
-  get full(): boolean {
-    return this.cutBy !== undefined;
-  }
-
   /** Tells the model what happened and how to narrow the query. */
   warning(): string | undefined {
     if (this.cutBy === 'rows') {

@@ -2,10 +2,9 @@ import { existsSync, readdirSync, readFileSync, realpathSync, statSync } from 'n
 import { basename, extname, isAbsolute, join, relative, resolve, sep } from 'node:path';
 import { StratumError, didYouMean } from '../errors.js';
 import type { ParseOptions, SemanticModel, SemanticProblem } from './ir.js';
-import { isCortexDocument, parseCortex } from './cortex/parse.js';
-import { isMetricFlowDocument, parseMetricFlow } from './metricflow/parse.js';
-import { validateSemanticModel } from './validate.js';
-import { parseYamlFile } from './yaml.js';
+import { parseCortex } from './cortex/parse.js';
+import { parseMetricFlow } from './metricflow/parse.js';
+import { validateAgainstCatalog, validateSemanticModel } from './validate.js';
 
 const YAML_EXTENSIONS = new Set(['.yml', '.yaml']);
 const MANIFEST_KEYS = ['semantic_model', 'metric', 'saved_query', 'project_configuration'];
@@ -74,6 +73,10 @@ function familyOf(file: string): Family {
   return family;
 }
 
+/**
+ * Sniffs by the top-level keys as written (column 0), without parsing: the parser reads the file
+ * once, later, and reports anything wrong with it. Cortex models are the only ones with `tables:`.
+ */
 function sniffFamily(file: string): Family {
   let text: string;
   try {
@@ -81,29 +84,17 @@ function sniffFamily(file: string): Family {
   } catch {
     return 'other';
   }
-  const { documents } = parseYamlFile(file, text);
-  if (documents.some((document) => isManifestDocument(document.value))) return 'manifest';
-  if (documents.some((document) => isMetricFlowDocument(document.value))) return 'metricflow';
-  if (documents.some((document) => isCortexDocument(document.value))) return 'cortex';
-  // dbt `models:` that declare a time spine belong to the MetricFlow model of their folder.
-  if (documents.some((document) => declaresTimeSpine(document.value))) return 'timespine';
-  // A file that does not parse is still the user's model: report it rather than hide it.
-  if (documents.length === 0 && /^\s*(semantic_models|metrics|tables|semantic_model|metric)\s*:/m.test(text)) return /^\s*tables\s*:/m.test(text) ? 'cortex' : 'metricflow';
+  const topLevel = (keys: string) => new RegExp(`^["']?(${keys})["']?\\s*:`, 'm').test(text);
+  if (topLevel(MANIFEST_KEYS.join('|'))) return 'manifest';
+  if (topLevel('tables')) return 'cortex';
+  if (topLevel('semantic_models|metrics|saved_queries')) return 'metricflow';
+  if (topLevel('models') && /^\s+time_spine\s*:/m.test(text)) return 'timespine';
   return 'other';
-}
-
-function declaresTimeSpine(value: unknown): boolean {
-  const models = (value as { models?: unknown } | null)?.models;
-  return Array.isArray(models) && models.some((model) => !!model && typeof model === 'object' && 'time_spine' in model);
-}
-
-function isManifestDocument(value: unknown): boolean {
-  return !!value && typeof value === 'object' && !Array.isArray(value) && MANIFEST_KEYS.some((key) => key in (value as object));
 }
 
 /**
  * Finds the models under the configured paths:
- *  - a folder holding MetricFlow manifest documents (or a project_configuration) is one model named after it;
+ *  - a MetricFlow project (manifest documents, a project_configuration or a dbt_project.yml) is one model named after its folder;
  *  - otherwise each Cortex file is a model, each MetricFlow file at the top of a configured folder is a
  *    model named after the file, and each subfolder of MetricFlow files is one model named after the subfolder.
  */
@@ -206,8 +197,7 @@ export class SemanticRegistry {
     if (cached) return cached;
     const catalog = await this.catalog?.().catch(() => undefined);
     if (!catalog) return [];
-    const known = new Set(validateSemanticModel(model).map((problem) => `${problem.code}|${problem.message}`));
-    const warnings = validateSemanticModel(model, catalog).filter((problem) => !known.has(`${problem.code}|${problem.message}`));
+    const warnings = validateAgainstCatalog(model, catalog);
     this.catalogProblems.set(model, warnings);
     return warnings;
   }

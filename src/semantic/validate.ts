@@ -96,6 +96,15 @@ export function validateSemanticModel(model: SemanticModel, catalog?: CatalogFor
   return problems;
 }
 
+/** Only the catalog checks: physical tables and plain columns the datasource does not have (warnings). */
+export function validateAgainstCatalog(model: SemanticModel, catalog: CatalogForValidation): SemanticProblem[] {
+  const problems: SemanticProblem[] = [];
+  checkCatalog(model, catalog, (severity, code, text, location, hint, suggestions = []) =>
+    problems.push(locatedProblem({ severity, code, text, location, modelPath: model.path, hint, suggestions })),
+  );
+  return problems;
+}
+
 function where(location: SourceLocation | undefined, modelPath: string): string {
   return location ? describeLocation(location, modelPath) : 'elsewhere';
 }

@@ -1,4 +1,4 @@
-import { LineCounter, parseAllDocuments, type Document, type Node as YamlNode } from 'yaml';
+import { LineCounter, isMap, isScalar, parseAllDocuments, type Document, type Node as YamlNode } from 'yaml';
 import type { SemanticProblem, SourceLocation } from './ir.js';
 
 /**
@@ -12,6 +12,8 @@ export interface LocatedDocument {
   value: unknown;
   /** Position of the value at a key path inside this document (nearest existing ancestor). */
   locate(path: readonly (string | number)[]): SourceLocation;
+  /** Position of the key itself (where `key:` is written), for problems about the key; else as `locate`. */
+  locateKey(path: readonly (string | number)[]): SourceLocation;
 }
 
 export interface ParsedYamlFile {
@@ -43,16 +45,27 @@ export function parseYamlFile(file: string, text: string): ParsedYamlFile {
     if (document.errors.length > 0) continue;
     const value = document.toJS({ maxAliasCount: 100 }) as unknown;
     if (value === null || value === undefined) continue;
+    const locate = (path: readonly (string | number)[]): SourceLocation => {
+      for (let depth = path.length; depth >= 0; depth--) {
+        const node = (depth === 0 ? document.contents : document.getIn(path.slice(0, depth), true)) as YamlNode | null | undefined;
+        const offset = node?.range?.[0];
+        if (offset !== undefined) return position(offset);
+      }
+      return { file, line: 1, column: 1 };
+    };
     located.push({
       file,
       value,
-      locate(path) {
-        for (let depth = path.length; depth >= 0; depth--) {
-          const node = (depth === 0 ? document.contents : document.getIn(path.slice(0, depth), true)) as YamlNode | null | undefined;
-          const offset = node?.range?.[0];
+      locate,
+      locateKey(path) {
+        const key = path[path.length - 1];
+        const owner = path.length <= 1 ? document.contents : document.getIn(path.slice(0, -1), true);
+        if (key !== undefined && isMap(owner)) {
+          const pair = owner.items.find((item) => String(isScalar(item.key) ? item.key.value : item.key) === String(key));
+          const offset = (pair?.key as YamlNode | undefined)?.range?.[0];
           if (offset !== undefined) return position(offset);
         }
-        return { file, line: 1, column: 1 };
+        return locate(path);
       },
     });
   }

@@ -104,32 +104,14 @@ export class DuckDBConnector implements Connector {
     }));
   }
 
-  async execute(sql: string, options: ExecuteOptions): Promise<QueryResult> {
-    const started = performance.now();
+  /** Runs work on a fresh connection that timeout or abort interrupts; errors come back translated. */
+  private interruptible<T>(timeoutMs: number, signal: AbortSignal | undefined, work: (connection: DuckDBConnection) => Promise<T>): Promise<T> {
     return this.withConnection(async (connection) => {
-      const stop = interruptOn(connection, options.timeoutMs, options.signal);
+      const stop = interruptOn(connection, timeoutMs, signal);
       try {
-        const { prepared } = await prepareReadOnly(connection, sql, this.parse);
-        const result = await prepared.stream();
-        const columns = result.columnNames().map((name, index) => ({ name, type: result.columnType(index).toString() }));
-        const budget = new ResultBudget(options.maxRows, options.maxChars);
-        reading: for (;;) {
-          const chunk = await result.fetchChunk();
-          if (!chunk || chunk.rowCount === 0) break;
-          for (const row of chunk.convertRows(jsonValueConverter)) {
-            if (!budget.offer(row as JsonValue[])) break reading;
-          }
-        }
+        const result = await work(connection);
         stop.check();
-        const warning = budget.warning();
-        return {
-          columns,
-          rows: budget.rows,
-          rowCount: budget.rows.length,
-          truncated: budget.truncated,
-          elapsedMs: Math.round((performance.now() - started) * 100) / 100,
-          ...(warning ? { warning } : {}),
-        };
+        return result;
       } catch (error) {
         stop.check();
         throw translateDuckDBError(error);
@@ -139,20 +121,37 @@ export class DuckDBConnector implements Connector {
     });
   }
 
-  async explain(sql: string, options: { timeoutMs?: number } = {}): Promise<ExplainResult> {
-    return this.withConnection(async (connection) => {
-      const stop = interruptOn(connection, options.timeoutMs ?? 30_000, undefined);
-      try {
-        await prepareReadOnly(connection, sql, this.parse);
-        const reader = await connection.runAndReadAll(`EXPLAIN ${sql}`);
-        const plan = reader.getRows().map((row) => row.map((cell) => String(cell ?? '')).join('\n')).join('\n');
-        return { plan };
-      } catch (error) {
-        stop.check();
-        throw translateDuckDBError(error);
-      } finally {
-        stop.dispose();
+  async execute(sql: string, options: ExecuteOptions): Promise<QueryResult> {
+    const started = performance.now();
+    return this.interruptible(options.timeoutMs, options.signal, async (connection) => {
+      const { prepared } = await prepareReadOnly(connection, sql, this.parse);
+      const result = await prepared.stream();
+      const columns = result.columnNames().map((name, index) => ({ name, type: result.columnType(index).toString() }));
+      const budget = new ResultBudget(options.maxRows, options.maxChars);
+      reading: for (;;) {
+        const chunk = await result.fetchChunk();
+        if (!chunk || chunk.rowCount === 0) break;
+        for (const row of chunk.convertRows(jsonValueConverter)) {
+          if (!budget.offer(row as JsonValue[])) break reading;
+        }
       }
+      const warning = budget.warning();
+      return {
+        columns,
+        rows: budget.rows,
+        rowCount: budget.rows.length,
+        truncated: budget.truncated,
+        elapsedMs: Math.round((performance.now() - started) * 100) / 100,
+        ...(warning ? { warning } : {}),
+      };
+    });
+  }
+
+  async explain(sql: string, options: { timeoutMs?: number } = {}): Promise<ExplainResult> {
+    return this.interruptible(options.timeoutMs ?? 30_000, undefined, async (connection) => {
+      await prepareReadOnly(connection, sql, this.parse);
+      const reader = await connection.runAndReadAll(`EXPLAIN ${sql}`);
+      return { plan: reader.getRows().map((row) => row.map((cell) => String(cell ?? '')).join('\n')).join('\n') };
     });
   }
 

@@ -24,7 +24,7 @@ export interface ParseTree {
   statements?: unknown[];
 }
 
-export function statementTypeName(type: StatementType): string {
+function statementTypeName(type: StatementType): string {
   return (StatementType[type] ?? `type ${type}`).replace(/_/g, ' ');
 }
 

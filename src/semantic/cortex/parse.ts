@@ -55,7 +55,7 @@ export function parseCortex(file: { path: string; text: string }, _options: Pars
     }
     return model;
   }
-  const source = new YamlSource(document, text);
+  const source = new YamlSource(document);
   for (const quote of relaxed) {
     source.report(
       'warning',

@@ -15,17 +15,10 @@ export function isMapping(value: unknown): value is Mapping {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
-/** The document being read, the problems found so far, and positions (also of keys, not only values). */
+/** The document being read and the problems found so far. */
 export class YamlSource {
   readonly problems: SemanticProblem[] = [];
-  private readonly lineStarts: number[] = [0];
-
-  constructor(
-    readonly document: LocatedDocument,
-    private readonly text: string,
-  ) {
-    for (let i = 0; i < text.length; i++) if (text[i] === '\n') this.lineStarts.push(i + 1);
-  }
+  constructor(readonly document: LocatedDocument) {}
 
   locate(path: YamlPath): SourceLocation {
     return this.document.locate(path);
@@ -33,13 +26,7 @@ export class YamlSource {
 
   /** Where `key` itself is written (the value's position is often further right or on the next line). */
   locateKey(mappingPath: YamlPath, key: string): SourceLocation {
-    const value = this.locate([...mappingPath, key]);
-    const from = this.offsetOf(this.locate(mappingPath));
-    const to = this.offsetOf(value);
-    const pattern = new RegExp(`(^|[\\s{,])(["']?)${key.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}\\2[ \\t]*:`, 'gm');
-    let found: number | undefined;
-    for (const match of this.text.slice(from, to).matchAll(pattern)) found = from + match.index + match[1]!.length;
-    return found === undefined ? value : this.positionOf(found);
+    return this.document.locateKey([...mappingPath, key]);
   }
 
   report(severity: ProblemSeverity, code: string, message: string, hint: string | undefined, location: SourceLocation): void {
@@ -48,16 +35,6 @@ export class YamlSource {
 
   errorCount(): number {
     return this.problems.filter((problem) => problem.severity === 'error').length;
-  }
-
-  private offsetOf(location: SourceLocation): number {
-    return (this.lineStarts[location.line - 1] ?? 0) + location.column - 1;
-  }
-
-  private positionOf(offset: number): SourceLocation {
-    let line = this.lineStarts.length;
-    while (line > 1 && this.lineStarts[line - 1]! > offset) line--;
-    return { file: this.document.file, line, column: offset - this.lineStarts[line - 1]! + 1 };
   }
 }
 

@@ -71,7 +71,6 @@ export function parseMetricFlow(files: MetricFlowSourceFile[], model: { name: st
       context.error('unreadable_file', `Cannot read ${file.path}: ${file.error}`, { file: file.path, line: 1, column: 1 }, 'Check that the file exists and is readable.');
       continue;
     }
-    context.addSource(file.path, file.text);
     const parsed = parseYamlFile(file.path, file.text);
     context.problems.push(...parsed.problems);
     for (const document of parsed.documents) {
@@ -113,7 +112,7 @@ export function parseMetricFlow(files: MetricFlowSourceFile[], model: { name: st
             break;
           default:
             if (!DBT_PROPERTY_KEYS.includes(key)) {
-              context.warning('unknown_key', `Unknown top-level key "${key}"`, context.keyLocation(child.location, key), `MetricFlow files hold ${[...PROJECT_KEYS, ...MANIFEST_KEYS].join(', ')}.`, closestNames(key, KNOWN_TOP_LEVEL));
+              context.warning('unknown_key', `Unknown top-level key "${key}"`, root.keyAt(key), `MetricFlow files hold ${[...PROJECT_KEYS, ...MANIFEST_KEYS].join(', ')}.`, closestNames(key, KNOWN_TOP_LEVEL));
             }
         }
       }
@@ -147,7 +146,7 @@ function warnAboutMisspelledKeys(context: ParseContext, root: YamlValue): void {
     if (KNOWN_TOP_LEVEL.includes(key)) continue;
     const close = closestNames(key, semanticKeys);
     if (close.length === 0) continue;
-    context.warning('unknown_key', `Unknown top-level key "${key}"`, context.keyLocation(root.at(key), key), `MetricFlow files hold ${semanticKeys.join(', ')}; this document is not read.`, close);
+    context.warning('unknown_key', `Unknown top-level key "${key}"`, root.keyAt(key), `MetricFlow files hold ${semanticKeys.join(', ')}; this document is not read.`, close);
   }
 }
 

@@ -3,13 +3,9 @@ import type { ParseOptions, ProblemSeverity, SemanticProblem, SourceLocation } f
 import { locatedProblem } from '../validate.js';
 import type { LocatedDocument } from '../yaml.js';
 
-/**
- * Everything one `parseMetricFlow` call shares: options, the problems found so far, and the source
- * text of every file (to point an unknown-key warning at the key rather than at its value).
- */
+/** Everything one `parseMetricFlow` call shares: options and the problems found so far. */
 export class ParseContext {
   readonly problems: SemanticProblem[] = [];
-  private readonly lines = new Map<string, string[]>();
   private readonly seen = new Set<string>();
 
   constructor(
@@ -17,10 +13,6 @@ export class ParseContext {
     /** The model's file or folder; messages name files relative to the folder that holds it. */
     readonly modelPath: string,
   ) {}
-
-  addSource(file: string, text: string): void {
-    this.lines.set(file, text.split(/\r?\n/));
-  }
 
   /** True the first time `key` is asked for: for problems reported once per model. */
   firstTime(key: string): boolean {
@@ -39,25 +31,6 @@ export class ParseContext {
 
   warning(code: string, text: string, location: SourceLocation | undefined, hint?: string, suggestions: readonly string[] = []): void {
     this.report('warning', code, text, location, hint, suggestions);
-  }
-
-  /**
-   * Where `key:` is written, searching back from its value: `locate` gives value positions, and a
-   * block value starts on a later line than its key.
-   */
-  keyLocation(valueLocation: SourceLocation, key: string): SourceLocation {
-    const lines = this.lines.get(valueLocation.file);
-    if (!lines) return valueLocation;
-    const escaped = key.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
-    const pattern = new RegExp(`(^|[\\s{,-])(["']?)${escaped}\\2\\s*:(?=\\s|$)`, 'g');
-    for (let line = valueLocation.line; line >= 1 && line > valueLocation.line - 200; line--) {
-      let text = lines[line - 1] ?? '';
-      if (line === valueLocation.line) text = text.slice(0, valueLocation.column - 1);
-      let column = -1;
-      for (const match of text.matchAll(pattern)) column = match.index + match[1]!.length;
-      if (column >= 0) return { file: valueLocation.file, line, column: column + 1 };
-    }
-    return valueLocation;
   }
 }
 
@@ -103,6 +76,11 @@ export class YamlValue {
   get(key: string): YamlValue | undefined {
     if (!this.has(key)) return undefined;
     return new YamlValue(this.context, this.document, [...this.path, key], (this.value as Record<string, unknown>)[key]);
+  }
+
+  /** Where `key:` itself is written. */
+  keyAt(key: string): SourceLocation {
+    return this.document.locateKey([...this.path, key]);
   }
 
   /** Where the child's value is written (the owner's position when absent). */
@@ -208,8 +186,7 @@ export class YamlValue {
   checkKeys(known: readonly string[], what: string): void {
     for (const key of this.keys()) {
       if (known.includes(key)) continue;
-      const location = this.context.keyLocation(this.document.locate([...this.path, key]), key);
-      this.context.warning('unknown_key', `Unknown key "${key}" in ${what}`, location, `Known keys here: ${known.join(', ')}.`, closestNames(key, known));
+      this.context.warning('unknown_key', `Unknown key "${key}" in ${what}`, this.keyAt(key), `Known keys here: ${known.join(', ')}.`, closestNames(key, known));
     }
   }
 }
