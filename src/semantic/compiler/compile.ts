@@ -1,0 +1,956 @@
+import { StratumError, closestNames, didYouMean, formatSuggestions } from '../../errors.js';
+import type { Dimension, LogicalTable, Measure, MeasureReference, Metric, MetricInput, SemanticModel, TimeGranularity, TimeSpine } from '../ir.js';
+import { TIME_GRANULARITIES } from '../ir.js';
+import { and, binary, call, coalesce, col, lit, raw, sameValue, type DatePart, type Expr, type FromItem, type Join, type Select, type SelectItem } from '../sql/ast.js';
+import { DUCKDB, renderSelect, type Dialect } from '../sql/render.js';
+import { elementName, findElement, linkableElements, localEntities, unknownItemError, type JoinHop, type LinkableElement } from './linking.js';
+import { type CumulativeWindow, type TimeShift, parseWindow } from './plan.js';
+import { filterReferences, grainsOf, isStandardGrain, parseItemName, parseOrderBy, substituteReferences, type FilterReference, type ItemRequest, type MetricQuery } from './query.js';
+
+export interface CompileOptions {
+  dialect?: Dialect;
+}
+
+export interface CompiledQuery {
+  sql: string;
+  /** Output columns in order. */
+  columns: string[];
+  /** What the SQL computes, for a person: metrics, joins, time handling. */
+  explanation: string;
+}
+
+const grainIndex = (grain: string) => (TIME_GRANULARITIES as readonly string[]).indexOf(grain);
+const finer = (a: TimeGranularity, b: TimeGranularity) => (grainIndex(a) <= grainIndex(b) ? a : b);
+
+/** A group-by or filter item as one measure sees it: where its value comes from and its column name. */
+interface ResolvedItem {
+  column: string;
+  request: ItemRequest;
+  /** metric_time, or an element reachable from the measure's table. */
+  metricTime: boolean;
+  element?: LinkableElement;
+  grain?: string;
+  datePart?: DatePart;
+}
+
+/** A node of the metric tree as SQL: group-by key columns plus one value column. */
+interface MetricNode {
+  query: Select;
+  value: string;
+}
+
+/** A table as it appears in a FROM clause: a subquery over the physical table naming what is needed. */
+class TableInstance {
+  readonly columns = new Map<string, { alias: string; expr: Expr }>();
+  constructor(
+    readonly table: LogicalTable,
+    readonly alias: string,
+  ) {}
+
+  /** The alias under which `expr` (keyed by `key`) is selected, adding it on first use. */
+  use(key: string, expr: Expr): Expr {
+    let entry = this.columns.get(key);
+    if (!entry) {
+      const base = key.replace(/[^a-z0-9_]/gi, '_').toLowerCase();
+      let alias = base;
+      for (let n = 2; [...this.columns.values()].some((other) => other.alias === alias); n++) alias = `${base}_${n}`;
+      entry = { alias, expr };
+      this.columns.set(key, entry);
+    }
+    return col(this.alias, entry.alias);
+  }
+
+  fromItem(): FromItem {
+    const physical = this.table.physical;
+    const source: FromItem = { kind: 'table', ...(physical.database ? { database: physical.database } : {}), ...(physical.schema ? { schema: physical.schema } : {}), name: physical.table, alias: `${this.table.name}_src` };
+    const columns: SelectItem[] = [...this.columns.values()].map((entry) => ({ expr: entry.expr, alias: entry.alias }));
+    if (!columns.length) columns.push({ expr: lit(1), alias: 'one' });
+    return { kind: 'subquery', alias: this.alias, query: { columns, from: source } };
+  }
+}
+
+/** Compiles metric queries over one semantic model into SQL for one dialect. */
+export class MetricQueryCompiler {
+  private readonly dialect: Dialect;
+  private readonly customGrains: Map<string, { grain: TimeGranularity; column: string }>;
+  private readonly metricsByName = new Map<string, Metric>();
+  private readonly measures = new Map<string, { measure: Measure; table: LogicalTable }>();
+  private readonly allNames: string[];
+  private aliasCounter = 0;
+  private explanation: string[] = [];
+
+  constructor(
+    readonly model: SemanticModel,
+    options: CompileOptions = {},
+  ) {
+    this.dialect = options.dialect ?? DUCKDB;
+    this.customGrains = grainsOf(model).custom;
+    for (const metric of model.metrics) this.metricsByName.set(metric.name.toLowerCase(), metric);
+    for (const table of model.tables) for (const measure of table.measures) this.measures.set(measure.name.toLowerCase(), { measure, table });
+    this.allNames = model.tables.flatMap((table) => linkableElements(model, table).map(elementName));
+  }
+
+  compile(input: MetricQuery): CompiledQuery {
+    this.aliasCounter = 0;
+    this.explanation = [];
+    const query = this.withSavedQuery(input);
+    const metrics = (query.metrics ?? []).map((name) => this.metric(name));
+    const requests = (query.groupBy ?? []).map((item) => parseItemName(item, new Set(this.customGrains.keys())));
+    this.checkGrains(requests);
+    const defaultGrain = this.defaultMetricTimeGrain(metrics);
+    const context: QueryContext = { requests, where: query.where ?? [], defaultGrain, query, columns: new Map() };
+
+    let select: Select;
+    let outputColumns: string[];
+    if (metrics.length === 0) {
+      if (!requests.length) throw new StratumError('INVALID_ARGUMENT', 'The query names no metrics and no group-by items.', 'Give metrics (e.g. ["revenue"]) and/or group_by items (e.g. ["customer__region"]).');
+      ({ select, columns: outputColumns } = this.dimensionValues(context));
+    } else {
+      const nodes = metrics.map((metric) => this.metricNode(metric, context, { filters: [], shifts: [], alias: metric.name }));
+      const keys = this.keyColumns(context);
+      const combined = this.combine(nodes, keys);
+      outputColumns = [...keys, ...nodes.map((node) => node.value)];
+      select = {
+        columns: outputColumns.map((name) => ({ expr: col('metrics', name) })),
+        from: { kind: 'subquery', query: combined.query, alias: 'metrics' },
+      };
+    }
+    this.applyOrderAndLimit(select, query, outputColumns, context);
+    return { sql: renderSelect(select, this.dialect), columns: outputColumns, explanation: this.explanation.join('\n') };
+  }
+
+  private withSavedQuery(query: MetricQuery): MetricQuery {
+    if (!query.savedQuery) return query;
+    const saved = this.model.savedQueries.find((candidate) => candidate.name.toLowerCase() === query.savedQuery!.toLowerCase());
+    if (!saved) {
+      const known = this.model.savedQueries.map((candidate) => candidate.name);
+      throw new StratumError('INVALID_ARGUMENT', `Unknown saved query "${query.savedQuery}".${didYouMean(query.savedQuery, known)}`, known.length ? `Saved queries of ${this.model.name}: ${known.join(', ')}.` : `Semantic model ${this.model.name} defines no saved queries.`);
+    }
+    this.explanation.push(`Saved query ${saved.name}.`);
+    const groupBy = saved.groupBy.map((item) => item.replace(/\{\{\s*(?:Dimension|TimeDimension|Entity)\s*\(\s*['"]([^'"]+)['"]\s*(?:,\s*['"]([^'"]+)['"])?[^)]*\)\s*\}\}/, (_, name: string, grain?: string) => (grain ? `${name}__${grain}` : name)).trim());
+    return {
+      ...query,
+      metrics: query.metrics?.length ? query.metrics : saved.metrics,
+      groupBy: query.groupBy?.length ? query.groupBy : groupBy,
+      where: [...saved.where, ...(query.where ?? [])],
+      orderBy: query.orderBy?.length ? query.orderBy : saved.orderBy,
+      ...(query.limit ?? saved.limit) !== undefined ? { limit: query.limit ?? saved.limit } : {},
+    };
+  }
+
+  private metric(name: string): Metric {
+    const metric = this.metricsByName.get(name.trim().toLowerCase());
+    if (metric) return metric;
+    const known = [...this.metricsByName.values()].map((candidate) => candidate.name);
+    throw new StratumError(
+      'INVALID_ARGUMENT',
+      `Unknown metric "${name}" in semantic model ${this.model.name}.${formatSuggestions(closestNames(name, known))}`,
+      `Known metrics: ${known.slice(0, 30).join(', ')}${known.length > 30 ? ', ...' : ''}. list_semantic_models / load_semantic_model show them all.`,
+    );
+  }
+
+  private checkGrains(requests: ItemRequest[]): void {
+    for (const request of requests) {
+      if (request.grain && request.datePart) throw new StratumError('INVALID_ARGUMENT', `"${request.text}" has both a grain and a date part.`, 'Use one: metric_time__month or metric_time__extract_month.');
+    }
+  }
+
+  /** MetricFlow: `metric_time` without a grain means the finest grain of the metrics' time dimensions. */
+  private defaultMetricTimeGrain(metrics: Metric[]): TimeGranularity {
+    let grain: TimeGranularity | undefined;
+    const visit = (metric: Metric, seen: Set<Metric>) => {
+      if (seen.has(metric)) return;
+      seen.add(metric);
+      for (const reference of this.measureReferences(metric)) {
+        const found = this.measures.get(reference.name.toLowerCase());
+        if (!found) continue;
+        const dimension = this.aggTimeDimension(found.measure, found.table, false);
+        const own = (dimension?.timeGranularity ?? 'day') as TimeGranularity;
+        grain = grain ? finer(grain, own) : own;
+      }
+      for (const input of this.metricInputs(metric)) {
+        const inner = this.metricsByName.get(input.name.toLowerCase());
+        if (inner) visit(inner, seen);
+      }
+    };
+    for (const metric of metrics) visit(metric, new Set());
+    if (!grain) return 'day';
+    // Sub-daily time dimensions still answer at day unless asked for finer (MetricFlow's default).
+    return grainIndex(grain) < grainIndex('day') ? (metrics.some((metric) => this.definesSubdailyDefault(metric)) ? grain : 'day') : grain;
+  }
+
+  private definesSubdailyDefault(metric: Metric): boolean {
+    return 'timeGranularity' in metric && Boolean((metric as { timeGranularity?: string }).timeGranularity);
+  }
+
+  private measureReferences(metric: Metric): MeasureReference[] {
+    switch (metric.type) {
+      case 'simple':
+      case 'cumulative':
+        return [metric.measure];
+      case 'conversion':
+        return [metric.baseMeasure, metric.conversionMeasure];
+      default:
+        return [];
+    }
+  }
+
+  private metricInputs(metric: Metric): MetricInput[] {
+    if (metric.type === 'ratio') return [metric.numerator, metric.denominator];
+    if (metric.type === 'derived') return metric.inputs;
+    return [];
+  }
+
+  private aggTimeDimension(measure: Measure, table: LogicalTable, required: true): Dimension;
+  private aggTimeDimension(measure: Measure, table: LogicalTable, required: boolean): Dimension | undefined;
+  private aggTimeDimension(measure: Measure, table: LogicalTable, required: boolean): Dimension | undefined {
+    const name = measure.aggTimeDimension ?? table.defaultAggTimeDimension;
+    const dimension = name ? table.dimensions.find((candidate) => candidate.name === name && candidate.kind === 'time') : undefined;
+    if (!dimension && required) {
+      throw new StratumError(
+        'INVALID_ARGUMENT',
+        `Measure "${measure.name}" of ${table.name} has no time dimension, so metric_time and time windows cannot apply to it.`,
+        `Give ${table.name} defaults.agg_time_dimension (or the measure agg_time_dimension), or drop metric_time from the query.`,
+      );
+    }
+    return dimension;
+  }
+
+  private nextAlias(prefix: string): string {
+    this.aliasCounter += 1;
+    return `${prefix}_${this.aliasCounter}`;
+  }
+
+  /** Output column names of the group-by items, fixed once for the whole query. */
+  private keyColumns(context: QueryContext): string[] {
+    return context.requests.map((request) => this.columnName(request, context));
+  }
+
+  private columnName(request: ItemRequest, context: QueryContext, element?: LinkableElement): string {
+    const key = request.text.toLowerCase() + (request.grain ?? '') + (request.datePart ?? '');
+    const known = context.columns.get(key);
+    if (known) return known;
+    let name: string;
+    if (request.element === 'metric_time' && request.entityPath.length === 0) {
+      name = request.datePart ? `metric_time__extract_${request.datePart}` : `metric_time__${request.grain ?? context.defaultGrain}`;
+    } else {
+      const found = element ?? this.anyElement(request);
+      const base = found ? elementName(found) : [...request.entityPath, request.element].join('__');
+      if (found?.dimension?.kind === 'time') {
+        name = request.datePart ? `${base}__extract_${request.datePart}` : `${base}__${request.grain ?? found.dimension.timeGranularity ?? 'day'}`;
+      } else {
+        name = base;
+      }
+    }
+    context.columns.set(key, name);
+    return name;
+  }
+
+  private anyElement(request: ItemRequest): LinkableElement | undefined {
+    for (const table of this.model.tables) {
+      const found = findElement(linkableElements(this.model, table), request);
+      if (found && found.path.length === Math.max(request.entityPath.length, found.path.length)) return found;
+    }
+    return undefined;
+  }
+
+  /** Resolves items from one root table (undefined for the spine-only root). */
+  private resolveItems(requests: ItemRequest[], root: LogicalTable | undefined, context: QueryContext, from: string): ResolvedItem[] {
+    const elements = root ? linkableElements(this.model, root) : [];
+    return requests.map((request) => {
+      if (request.element === 'metric_time' && request.entityPath.length === 0) {
+        return { column: this.columnName(request, context), request, metricTime: true, grain: request.datePart ? undefined : (request.grain ?? context.defaultGrain), ...(request.datePart ? { datePart: request.datePart } : {}) };
+      }
+      const element = findElement(elements, request);
+      if (!element) throw unknownItemError(request, elements, from, this.allNames);
+      if (element.kind === 'entity' && element.entity?.expr === '') {
+        throw new StratumError('INVALID_ARGUMENT', `Entity "${request.text}" has no key column in ${element.table.name} (it is only a primary_entity name), so it cannot be grouped by.`, 'Group by one of its dimensions instead.');
+      }
+      if (element.dimension?.kind !== 'time' && (request.grain || request.datePart)) {
+        throw new StratumError('INVALID_ARGUMENT', `"${request.text}": ${elementName(element)} is not a time dimension, so it takes no grain or date part.`, `Group by ${elementName(element)} alone.`);
+      }
+      const grain = element.dimension?.kind === 'time' && !request.datePart ? (request.grain ?? element.dimension.timeGranularity ?? 'day') : undefined;
+      if (grain && isStandardGrain(grain) && element.dimension?.timeGranularity && grainIndex(grain) < grainIndex(element.dimension.timeGranularity)) {
+        throw new StratumError('INVALID_ARGUMENT', `"${request.text}" asks for ${grain}, finer than ${elementName(element)} holds (${element.dimension.timeGranularity}).`, `Use ${element.dimension.timeGranularity} or a coarser grain.`);
+      }
+      return { column: this.columnName(request, context, element), request, metricTime: false, element, ...(grain ? { grain } : {}), ...(request.datePart ? { datePart: request.datePart } : {}) };
+    });
+  }
+
+  /** Filter references of a list of filters, resolved against a root; returns SQL conditions over item columns. */
+  private filterPlan(filters: string[], root: LogicalTable | undefined, context: QueryContext, from: string): { items: ResolvedItem[]; conditions: Expr[]; metricFilters: { reference: FilterReference; column: string }[] } {
+    const elements = root ? linkableElements(this.model, root) : [];
+    const customGrains = new Set(this.customGrains.keys());
+    const isKnown = (request: ItemRequest) => (request.element === 'metric_time' && request.entityPath.length === 0) || Boolean(safeFind(elements, request));
+    const items: ResolvedItem[] = [];
+    const conditions: Expr[] = [];
+    const metricFilters: { reference: FilterReference; column: string }[] = [];
+    for (const filter of filters) {
+      const references = filterReferences(filter, customGrains, isKnown);
+      const replacements = new Map<string, string>();
+      for (const reference of references) {
+        if (reference.kind === 'metric') {
+          const column = `${reference.metric!.groupBy.join('__')}__${reference.metric!.name}`.toLowerCase().replace(/[^a-z0-9_]/g, '_');
+          metricFilters.push({ reference, column });
+          replacements.set(reference.match, column);
+          continue;
+        }
+        const [item] = this.resolveItems([reference.item!], root, context, from);
+        items.push(item!);
+        replacements.set(reference.match, item!.column);
+      }
+      conditions.push(raw(substituteReferences(filter, replacements)));
+    }
+    return { items, conditions, metricFilters };
+  }
+
+  // ---- metric tree ---------------------------------------------------------------------------
+
+  private metricNode(metric: Metric, context: QueryContext, use: MetricUse): MetricNode {
+    const filters = [...use.filters, ...metric.filter];
+    const node = this.metricNodeInner(metric, context, { ...use, filters });
+    return this.withFillNulls(metric, node, context, use);
+  }
+
+  private metricNodeInner(metric: Metric, context: QueryContext, use: MetricUse): MetricNode {
+    switch (metric.type) {
+      case 'simple':
+        return this.measureNode(metric.measure, context, use);
+      case 'cumulative': {
+        const window = metric.window ? parseWindow(metric.window) : undefined;
+        if (metric.window && !window) throw new StratumError('NOT_IMPLEMENTED', `Cumulative metric ${metric.name}: window "${metric.window}" is not supported yet.`, 'Use a window such as "7 days" or "2 months".');
+        const cumulative: CumulativeWindow = { ...(window ? { window } : {}), ...(metric.grainToDate ? { grainToDate: metric.grainToDate } : {}), periodAggregation: metric.periodAggregation ?? 'first' };
+        return this.measureNode(metric.measure, context, use, cumulative);
+      }
+      case 'ratio': {
+        const numerator = this.inputNode(metric.numerator, context, use, '__numerator');
+        const denominator = this.inputNode(metric.denominator, context, use, '__denominator');
+        const keys = this.keyColumns(context);
+        const combined = this.combine([numerator, denominator], keys);
+        const value = binary({ kind: 'cast', expr: col(undefined, numerator.value), type: 'double' }, '/', { kind: 'cast', expr: call('NULLIF', col(undefined, denominator.value), lit(0)), type: 'double' });
+        return this.project(combined, keys, value, use.alias, `Ratio metric ${metric.name}`);
+      }
+      case 'derived': {
+        const inputs = metric.inputs.map((input) => this.inputNode(input, context, use, input.alias ?? input.name));
+        const keys = this.keyColumns(context);
+        const combined = this.combine(inputs, keys);
+        return this.project(combined, keys, raw(metric.expr), use.alias, `Derived metric ${metric.name} = ${metric.expr}`);
+      }
+      case 'conversion':
+        throw new StratumError('NOT_IMPLEMENTED', `Conversion metric ${metric.name} cannot be compiled yet.`, 'Query its base and conversion measures as simple metrics.');
+      case 'expression':
+        return this.expressionNode(metric, context, use);
+    }
+  }
+
+  private inputNode(input: MetricInput, context: QueryContext, use: MetricUse, alias: string): MetricNode {
+    const metric = this.metric(input.name);
+    const shifts = [...use.shifts];
+    if (input.offsetWindow) {
+      const window = parseWindow(input.offsetWindow);
+      if (!window) throw new StratumError('NOT_IMPLEMENTED', `offset_window "${input.offsetWindow}" of ${input.name} is not supported yet.`, 'Use a window such as "7 days".');
+      shifts.push({ kind: 'window', ...window });
+    }
+    if (input.offsetToGrain) shifts.push({ kind: 'toGrain', grain: input.offsetToGrain });
+    return this.metricNode(metric, context, { filters: [...use.filters, ...input.filter], shifts, alias: alias.toLowerCase() === alias ? alias : alias });
+  }
+
+  /** SELECT keys, value FROM combined: the last step of a ratio or derived metric. */
+  private project(node: MetricNode, keys: string[], value: Expr, alias: string, comment: string): MetricNode {
+    const inner = this.nextAlias('inputs');
+    return {
+      value: alias,
+      query: {
+        comment,
+        columns: [...keys.map((key) => ({ expr: col(inner, key) })), { expr: value, alias }],
+        from: { kind: 'subquery', query: node.query, alias: inner },
+      },
+    };
+  }
+
+  /** Combines nodes on the group-by keys: full outer join, keys coalesced, so no side loses rows. */
+  private combine(nodes: MetricNode[], keys: string[]): MetricNode {
+    if (nodes.length === 1) return nodes[0]!;
+    const aliases = nodes.map(() => this.nextAlias('metric'));
+    const joins: Join[] = nodes.slice(1).map((node, index) => {
+      const alias = aliases[index + 1]!;
+      const previous = aliases.slice(0, index + 1);
+      const on = and(keys.map((key) => sameValue(coalesce(...previous.map((name) => col(name, key))), col(alias, key))));
+      return keys.length ? { type: 'full', item: { kind: 'subquery', query: node.query, alias }, on: on! } : { type: 'cross', item: { kind: 'subquery', query: node.query, alias } };
+    });
+    const keyExprs = keys.map((key) => coalesce(...aliases.map((alias) => col(alias, key))));
+    return {
+      value: '',
+      query: {
+        comment: 'Combine per-metric results on the group-by keys',
+        columns: [
+          ...keys.map((key, index) => ({ expr: keyExprs[index]!, alias: key })),
+          ...nodes.map((node, index) => ({ expr: { kind: 'aggregate', fn: 'max', expr: col(aliases[index], node.value) } as Expr, alias: node.value })),
+        ],
+        from: { kind: 'subquery', query: nodes[0]!.query, alias: aliases[0]! },
+        joins,
+        ...(keys.length ? { groupBy: keyExprs } : {}),
+      },
+    };
+  }
+
+  /** fill_nulls_with and join_to_timespine: every spine period present, empty ones filled. */
+  private withFillNulls(metric: Metric, node: MetricNode, context: QueryContext, use: MetricUse): MetricNode {
+    const reference = metric.type === 'simple' || metric.type === 'cumulative' ? metric.measure : undefined;
+    const fill = metric.fillNullsWith ?? reference?.fillNullsWith;
+    const joinToSpine = metric.joinToTimespine ?? reference?.joinToTimespine ?? false;
+    if (fill === undefined && !joinToSpine) return node;
+    const keys = this.keyColumns(context);
+    const value = fill === undefined ? col('metric', node.value) : coalesce(col('metric', node.value), lit(fill));
+    const timeKeys = context.requests.map((request, index) => ({ request, key: keys[index]! })).filter(({ request }) => this.isTimeRequest(request, metric));
+    if (!joinToSpine || !timeKeys.length) {
+      return { value: use.alias, query: { columns: [...keys.map((key) => ({ expr: col('metric', key) })), { expr: value, alias: use.alias }], from: { kind: 'subquery', query: node.query, alias: 'metric' } } };
+    }
+    const spineGrain = (timeKeys.map(({ request }) => request.grain).find((grain) => grain && isStandardGrain(grain)) as TimeGranularity | undefined) ?? context.defaultGrain;
+    const spine = this.spineFor(spineGrain);
+    const spineAlias = this.nextAlias('time_spine');
+    const spineColumn = col(spineAlias, spine.column);
+    const spineKeys: SelectItem[] = timeKeys.map(({ request, key }) => ({ expr: this.timeExpr(spineColumn, request.grain ?? context.defaultGrain, request.datePart, spineAlias), alias: key }));
+    const spineQuery: Select = {
+      comment: `Every ${spineGrain} period from the time spine`,
+      columns: spineKeys,
+      from: this.spineFrom(spine, spineAlias),
+      ...(this.timeConstraint(context) ? { where: [this.constraintCondition(spineColumn, spineGrain, context)] } : {}),
+      groupBy: spineKeys.map((item) => item.expr),
+    };
+    const on = and(timeKeys.map(({ key }) => sameValue(col('spine', key), col('metric', key))))!;
+    return {
+      value: use.alias,
+      query: {
+        comment: `${metric.name}: joined to the time spine${fill !== undefined ? `, empty periods filled with ${fill}` : ''}`,
+        columns: [...keys.map((key) => ({ expr: timeKeys.some((time) => time.key === key) ? col('spine', key) : col('metric', key) })), { expr: value, alias: use.alias }],
+        from: { kind: 'subquery', query: spineQuery, alias: 'spine' },
+        joins: [{ type: 'left', item: { kind: 'subquery', query: node.query, alias: 'metric' }, on }],
+      },
+    };
+  }
+
+  private isTimeRequest(request: ItemRequest, metric: Metric): boolean {
+    if (request.element === 'metric_time' && request.entityPath.length === 0) return !request.datePart;
+    const reference = metric.type === 'simple' || metric.type === 'cumulative' ? metric.measure : undefined;
+    const found = reference ? this.measures.get(reference.name.toLowerCase()) : undefined;
+    if (!found || request.datePart) return false;
+    const dimension = this.aggTimeDimension(found.measure, found.table, false);
+    return Boolean(dimension && request.element === dimension.name && localEntities(found.table).includes(request.entityPath.at(-1) ?? ''));
+  }
+
+  // ---- one measure -----------------------------------------------------------------------------
+
+  private measureNode(reference: MeasureReference, context: QueryContext, use: MetricUse, cumulative?: CumulativeWindow): MetricNode {
+    const found = this.measures.get(reference.name.toLowerCase());
+    if (!found) throw new StratumError('INVALID_ARGUMENT', `Measure "${reference.name}" does not exist in semantic model ${this.model.name}.`, 'Fix the metric definition (stratum validate lists such problems).');
+    const { measure, table } = found;
+    const filters = [...use.filters, ...reference.filter, ...context.where];
+    const from = `metric ${use.alias} (measure ${measure.name} of ${table.name})`;
+    const groupItems = this.resolveItems(context.requests, table, context, from);
+    const filterPlan = this.filterPlan(filters, table, context, from);
+    const timeTransform = use.shifts.length > 0 || cumulative !== undefined;
+    const measureColumn = `__${measure.name}`;
+    const rows = this.rowsQuery({ table, measure, groupItems, filterPlan, context, measureColumn, timeTransform, shifts: use.shifts, cumulative, use });
+    const keys = groupItems.map((item) => item.column);
+    const aggregate = this.aggregate(measure, col(undefined, measureColumn));
+    const describe = [`${use.alias}: ${measure.agg ?? 'aggregate'}(${measure.expr}) over ${table.name} (${table.physical.source})`];
+    if (filters.length) describe.push(`  where ${filters.join(' AND ')}`);
+    if (use.shifts.length) describe.push(`  time offset: ${use.shifts.map((shift) => (shift.kind === 'window' ? `${shift.count} ${shift.grain}` : `start of ${shift.grain}`)).join(', then ')}`);
+    if (cumulative) describe.push(`  cumulative: ${cumulative.window ? `${cumulative.window.count} ${cumulative.window.grain} window` : cumulative.grainToDate ? `${cumulative.grainToDate} to date` : 'all time'}`);
+    this.explanation.push(describe.join('\n'));
+
+    if (cumulative && this.needsPeriodAggregation(groupItems, context)) return this.periodAggregated(rows, keys, groupItems, aggregate, use.alias, cumulative);
+    return {
+      value: use.alias,
+      query: {
+        comment: `Aggregate ${measure.name} for ${use.alias}`,
+        columns: [...keys.map((key) => ({ expr: col(undefined, key) })), { expr: aggregate, alias: use.alias }],
+        from: { kind: 'subquery', query: rows, alias: this.nextAlias('rows') },
+        ...(filterPlan.conditions.length ? { where: filterPlan.conditions } : {}),
+        ...(keys.length ? { groupBy: keys.map((key) => col(undefined, key)) } : {}),
+      },
+    };
+  }
+
+  private aggregate(measure: Measure, value: Expr): Expr {
+    switch (measure.agg) {
+      case 'sum':
+        return { kind: 'aggregate', fn: 'sum', expr: value };
+      case 'min':
+      case 'max':
+        return { kind: 'aggregate', fn: measure.agg, expr: value };
+      case 'count':
+        return { kind: 'aggregate', fn: 'count', expr: value };
+      case 'count_distinct':
+        return { kind: 'aggregate', fn: 'count', expr: value, distinct: true };
+      case 'sum_boolean':
+        return { kind: 'aggregate', fn: 'sum', expr: { kind: 'cast', expr: value, type: 'integer' } };
+      case 'average':
+        return { kind: 'aggregate', fn: 'avg', expr: value };
+      case 'median':
+        return { kind: 'percentile', fraction: 0.5, discrete: false, expr: value };
+      case 'percentile':
+        return { kind: 'percentile', fraction: measure.percentile?.value ?? 0.5, discrete: measure.percentile?.discrete ?? false, expr: value };
+      case undefined:
+        throw new StratumError('INVALID_ARGUMENT', `Measure "${measure.name}" has no aggregation.`, 'Give it agg (MetricFlow) or default_aggregation (Cortex).');
+    }
+  }
+
+  /**
+   * The rows a measure aggregates: its table joined to every table that holds a needed item, with
+   * item columns named as the query names them. With a time offset or a cumulative window, the
+   * rows are re-dated through the time spine.
+   */
+  private rowsQuery(args: RowsArgs): Select {
+    const { table, measure, groupItems, filterPlan, context, measureColumn, timeTransform } = args;
+    const instances = new InstanceSet(this.model, table, () => this.nextAlias(table.name));
+    const root = instances.root;
+    const columns: SelectItem[] = [];
+    const joins: Join[] = [];
+    const where: Expr[] = [];
+    const seen = new Set<string>();
+    const timeDimension = this.needsMetricTime(groupItems, filterPlan, context, timeTransform) ? this.aggTimeDimension(measure, table, true) : undefined;
+    const timeGrain = (timeDimension?.timeGranularity ?? 'day') as TimeGranularity;
+    const spineGrain: TimeGranularity = grainIndex(timeGrain) < grainIndex('day') ? timeGrain : 'day';
+    const rawTime = timeDimension ? root.use(`time:${timeDimension.name}`, raw(timeDimension.expr)) : undefined;
+
+    const allItems = [...groupItems, ...filterPlan.items];
+    for (const item of allItems) {
+      if (seen.has(item.column)) continue;
+      seen.add(item.column);
+      if (item.metricTime) {
+        if (timeTransform) continue;
+        columns.push({ expr: this.timeExpr(rawTime!, item.grain, item.datePart, undefined, joins), alias: item.column });
+        continue;
+      }
+      columns.push({ expr: this.elementExpr(item, instances, joins), alias: item.column });
+    }
+    this.addMetricFilterJoins(filterPlan, instances, columns, joins, context);
+    columns.push({ expr: root.use(`measure:${measure.name}`, raw(measure.expr)), alias: measureColumn });
+    if (rawTime && timeTransform) columns.push({ expr: { kind: 'dateTrunc', grain: spineGrain, expr: rawTime }, alias: '__time' });
+    if (rawTime && !timeTransform && this.timeConstraint(context)) where.push(this.constraintCondition(rawTime, this.constraintGrain(groupItems, context, timeGrain), context));
+
+    const tableJoins = instances.joins(this.partitionJoins.bind(this));
+    const base: Select = {
+      comment: `Rows of ${table.name}${instances.joined.length ? ` joined to ${instances.joined.map((instance) => instance.table.name).join(', ')}` : ''}`,
+      columns,
+      from: root.fromItem(),
+      joins: [...tableJoins, ...joins],
+      ...(where.length ? { where } : {}),
+    };
+    if (!timeTransform) return base;
+    return this.redated(base, args, spineGrain);
+  }
+
+  private needsMetricTime(groupItems: ResolvedItem[], filterPlan: { items: ResolvedItem[] }, context: QueryContext, timeTransform: boolean): boolean {
+    return timeTransform || Boolean(this.timeConstraint(context)) || [...groupItems, ...filterPlan.items].some((item) => item.metricTime);
+  }
+
+  private constraintGrain(items: ResolvedItem[], context: QueryContext, fallback: TimeGranularity): TimeGranularity {
+    const grains = items.filter((item) => item.metricTime && item.grain && isStandardGrain(item.grain)).map((item) => item.grain as TimeGranularity);
+    if (grains.length) return grains.reduce(finer);
+    return grainIndex(fallback) < grainIndex(context.defaultGrain) ? fallback : context.defaultGrain;
+  }
+
+  /** Rows re-dated through the spine: each spine date picks the measure rows its offset or window names. */
+  private redated(base: Select, args: RowsArgs, spineGrain: TimeGranularity): Select {
+    const { groupItems, filterPlan, context, measureColumn, shifts, cumulative } = args;
+    const spine = this.spineFor(spineGrain);
+    const spineAlias = this.nextAlias('time_spine');
+    const baseAlias = this.nextAlias('measure_rows');
+    const spineDate = col(spineAlias, spine.column);
+    let target: Expr = spineDate;
+    for (const shift of shifts) target = shift.kind === 'window' ? { kind: 'dateAdd', expr: target, count: -shift.count, grain: shift.grain } : { kind: 'dateTrunc', grain: shift.grain, expr: target };
+    const rowTime = col(baseAlias, '__time');
+    let on: Expr;
+    if (cumulative) {
+      const upper = binary(rowTime, '<=', target);
+      if (cumulative.window) on = binary(upper, 'AND', binary(rowTime, '>', { kind: 'dateAdd', expr: target, count: -cumulative.window.count, grain: cumulative.window.grain }));
+      else if (cumulative.grainToDate) on = binary(upper, 'AND', binary(rowTime, '>=', { kind: 'dateTrunc', grain: cumulative.grainToDate, expr: target }));
+      else on = upper;
+    } else {
+      on = binary(target, '=', rowTime);
+    }
+    const columns: SelectItem[] = [];
+    const seen = new Set<string>();
+    const joins: Join[] = [];
+    for (const item of [...groupItems, ...filterPlan.items]) {
+      if (seen.has(item.column)) continue;
+      seen.add(item.column);
+      columns.push({ expr: item.metricTime ? this.timeExpr(spineDate, item.grain, item.datePart, spineAlias, joins) : col(baseAlias, item.column), alias: item.column });
+    }
+    for (const filter of filterPlan.metricFilters) columns.push({ expr: col(baseAlias, filter.column), alias: filter.column });
+    columns.push({ expr: col(baseAlias, measureColumn), alias: measureColumn });
+    if (cumulative) columns.push({ expr: spineDate, alias: '__spine_date' });
+    const where: Expr[] = [];
+    if (this.timeConstraint(context)) where.push(this.constraintCondition(spineDate, this.constraintGrain(groupItems, context, spineGrain), context));
+    const coarse = groupItems.filter((item) => item.metricTime && item.grain && isStandardGrain(item.grain) && grainIndex(item.grain) > grainIndex(spineGrain));
+    // An offset to the start of a grain at a coarser query grain reads only the first spine day of each period.
+    if (!cumulative && shifts.some((shift) => shift.kind === 'toGrain') && coarse.length) {
+      const coarsest = coarse.map((item) => item.grain as TimeGranularity).reduce((a, b) => (grainIndex(a) >= grainIndex(b) ? a : b));
+      where.push(binary({ kind: 'dateTrunc', grain: coarsest, expr: spineDate }, '=', spineDate));
+    }
+    return {
+      comment: cumulative ? 'Each spine date with the measure rows inside its window' : 'Each spine date with the measure rows of its offset date',
+      columns,
+      from: this.spineFrom(spine, spineAlias),
+      joins: [{ type: 'inner', item: { kind: 'subquery', query: base, alias: baseAlias }, on }, ...joins],
+      ...(where.length ? { where } : {}),
+    };
+  }
+
+  private needsPeriodAggregation(groupItems: ResolvedItem[], context: QueryContext): boolean {
+    void context;
+    const time = groupItems.filter((item) => item.metricTime);
+    if (!time.length) return false;
+    return !time.some((item) => item.grain === 'day' || (item.grain && isStandardGrain(item.grain) && grainIndex(item.grain) < grainIndex('day')));
+  }
+
+  /** A cumulative value at a coarser grain: the daily value, then the period's first (last, average). */
+  private periodAggregated(rows: Select, keys: string[], groupItems: ResolvedItem[], aggregate: Expr, alias: string, cumulative: CumulativeWindow): MetricNode {
+    const daily: Select = {
+      comment: `Daily cumulative values of ${alias}`,
+      columns: [...keys.map((key) => ({ expr: col(undefined, key) })), { expr: col(undefined, '__spine_date') }, { expr: aggregate, alias: '__daily' }],
+      from: { kind: 'subquery', query: rows, alias: this.nextAlias('rows') },
+      groupBy: [...keys.map((key) => col(undefined, key)), col(undefined, '__spine_date')],
+    };
+    const partition = keys.map((key) => col(undefined, key));
+    const frame = 'ROWS BETWEEN UNBOUNDED PRECEDING AND UNBOUNDED FOLLOWING';
+    const fn: Expr =
+      cumulative.periodAggregation === 'average'
+        ? { kind: 'window', fn: { kind: 'aggregate', fn: 'avg', expr: col(undefined, '__daily') }, partitionBy: partition, orderBy: [] }
+        : { kind: 'window', fn: call(cumulative.periodAggregation === 'last' ? 'LAST_VALUE' : 'FIRST_VALUE', col(undefined, '__daily')), partitionBy: partition, orderBy: [{ expr: col(undefined, '__spine_date') }], frame };
+    void groupItems;
+    return {
+      value: alias,
+      query: {
+        comment: `${alias} per period: the ${cumulative.periodAggregation} daily value`,
+        distinct: true,
+        columns: [...keys.map((key) => ({ expr: col(undefined, key) })), { expr: fn, alias }],
+        from: { kind: 'subquery', query: daily, alias: this.nextAlias('daily') },
+      },
+    };
+  }
+
+  /** The expression of a dimension or entity, joining its table in when it is not local. */
+  private elementExpr(item: ResolvedItem, instances: InstanceSet, joins: Join[]): Expr {
+    const element = item.element!;
+    const instance = instances.reach(element.hops);
+    if (element.kind === 'entity') return instance.use(`entity:${element.entity!.name}`, raw(element.entity!.expr));
+    const dimension = element.dimension!;
+    const value = instance.use(`dim:${dimension.name}`, raw(dimension.expr));
+    if (dimension.kind !== 'time') return value;
+    return this.timeExpr(value, item.grain, item.datePart, undefined, joins);
+  }
+
+  /** A time value at a grain (standard or custom) or a date part. */
+  private timeExpr(value: Expr, grain: string | undefined, datePart: DatePart | undefined, _spineAlias: string | undefined, joins?: Join[]): Expr {
+    if (datePart) return { kind: 'extract', part: datePart, expr: value };
+    if (!grain) return value;
+    if (isStandardGrain(grain)) return { kind: 'dateTrunc', grain, expr: value };
+    const custom = this.customGrains.get(grain);
+    if (!custom || !joins) throw new StratumError('INVALID_ARGUMENT', `Unknown grain "${grain}".`, `Grains: ${TIME_GRANULARITIES.join(', ')}${this.customGrains.size ? `, ${[...this.customGrains.keys()].join(', ')}` : ''}.`);
+    const spine = this.spineFor(custom.grain);
+    const alias = this.nextAlias('custom_grain');
+    joins.push({ type: 'left', item: this.spineFrom(spine, alias), on: binary({ kind: 'dateTrunc', grain: custom.grain, expr: value }, '=', col(alias, spine.column)) });
+    return col(alias, custom.column);
+  }
+
+  private addMetricFilterJoins(filterPlan: { metricFilters: { reference: FilterReference; column: string }[] }, instances: InstanceSet, columns: SelectItem[], joins: Join[], context: QueryContext): void {
+    for (const { reference, column } of filterPlan.metricFilters) {
+      const { name, groupBy } = reference.metric!;
+      const subquery = this.compileNested({ metrics: [name], groupBy }, context);
+      const alias = this.nextAlias('metric_filter');
+      const conditions: Expr[] = groupBy.map((item, index) => {
+        const request = parseItemName(item, new Set(this.customGrains.keys()));
+        const element = findElement(linkableElements(this.model, instances.root.table), request);
+        if (!element) throw unknownItemError(request, linkableElements(this.model, instances.root.table), `the filter ${reference.match}`, this.allNames);
+        const instance = instances.reach(element.hops);
+        const outer = element.kind === 'entity' ? instance.use(`entity:${element.entity!.name}`, raw(element.entity!.expr)) : instance.use(`dim:${element.dimension!.name}`, raw(element.dimension!.expr));
+        return binary(outer, '=', col(alias, subquery.columns[index]!));
+      });
+      joins.push({ type: 'left', item: { kind: 'subquery', query: subquery.select, alias }, on: and(conditions)! });
+      columns.push({ expr: col(alias, subquery.columns[groupBy.length]!), alias: column });
+    }
+  }
+
+  /** A metric query inside this one (for a Metric() filter), sharing the alias counter. */
+  private compileNested(query: MetricQuery, outer: QueryContext): { select: Select; columns: string[] } {
+    void outer;
+    const requests = (query.groupBy ?? []).map((item) => parseItemName(item, new Set(this.customGrains.keys())));
+    const metrics = (query.metrics ?? []).map((name) => this.metric(name));
+    const context: QueryContext = { requests, where: [], defaultGrain: this.defaultMetricTimeGrain(metrics), query, columns: new Map() };
+    const saved = this.explanation;
+    this.explanation = [];
+    const nodes = metrics.map((metric) => this.metricNode(metric, context, { filters: [], shifts: [], alias: metric.name }));
+    this.explanation = saved;
+    const keys = this.keyColumns(context);
+    const combined = this.combine(nodes, keys);
+    return { select: combined.query, columns: [...keys, ...nodes.map((node) => node.value)] };
+  }
+
+  private partitionJoins(hop: JoinHop, fromInstance: TableInstance, toInstance: TableInstance): Expr[] {
+    const conditions: Expr[] = [];
+    for (const left of hop.from.dimensions) {
+      if (!left.isPartition) continue;
+      const right = hop.to.dimensions.find((candidate) => candidate.isPartition && candidate.name === left.name);
+      if (right) conditions.push(binary(fromInstance.use(`dim:${left.name}`, raw(left.expr)), '=', toInstance.use(`dim:${right.name}`, raw(right.expr))));
+    }
+    return conditions;
+  }
+
+  // ---- time ------------------------------------------------------------------------------------
+
+  private timeConstraint(context: QueryContext): { start?: string; end?: string } | undefined {
+    const { startTime, endTime } = context.query;
+    return startTime || endTime ? { ...(startTime ? { start: startTime } : {}), ...(endTime ? { end: endTime } : {}) } : undefined;
+  }
+
+  /** `start <= t < end`, both widened to whole periods of the grain (MetricFlow's adjustment). */
+  private constraintCondition(value: Expr, grain: TimeGranularity, context: QueryContext): Expr {
+    const constraint = this.timeConstraint(context)!;
+    const parts: Expr[] = [];
+    const asTimestamp = (text: string): Expr => ({ kind: 'timestamp', value: text });
+    if (constraint.start) parts.push(binary(value, '>=', { kind: 'dateTrunc', grain, expr: asTimestamp(constraint.start) }));
+    if (constraint.end) parts.push(binary(value, '<', { kind: 'dateAdd', expr: { kind: 'dateTrunc', grain, expr: asTimestamp(constraint.end) }, count: 1, grain }));
+    return and(parts)!;
+  }
+
+  /** The time spine for a grain: the coarsest declared spine at or below it. */
+  private spineFor(grain: TimeGranularity): TimeSpine {
+    const usable = this.model.timeSpines.filter((spine) => grainIndex(spine.granularity) <= grainIndex(grain));
+    if (!usable.length) {
+      throw new StratumError(
+        'INVALID_ARGUMENT',
+        `Semantic model ${this.model.name} declares no time spine at ${grain} grain or finer, which this query needs (offsets, cumulative windows, join_to_timespine or custom grains).`,
+        'Declare one in project_configuration (time_spines) or a dbt time-spine model, or query without those features.',
+      );
+    }
+    return usable.reduce((best, spine) => (grainIndex(spine.granularity) > grainIndex(best.granularity) ? spine : best));
+  }
+
+  private spineFrom(spine: TimeSpine, alias: string): FromItem {
+    return { kind: 'table', ...(spine.physical.database ? { database: spine.physical.database } : {}), ...(spine.physical.schema ? { schema: spine.physical.schema } : {}), name: spine.physical.table, alias };
+  }
+
+  // ---- dimension values ------------------------------------------------------------------------
+
+  /** `metrics: []`: the distinct values of the group-by items, from the table that reaches them all with the fewest joins. */
+  private dimensionValues(context: QueryContext): { select: Select; columns: string[] } {
+    const customGrains = new Set(this.customGrains.keys());
+    const filterRequests = context.where.flatMap((filter) => filterReferences(filter, customGrains, () => false).flatMap((reference) => (reference.item ? [reference.item] : [])));
+    const nonTime = [...context.requests, ...filterRequests].filter((request) => !(request.element === 'metric_time' && request.entityPath.length === 0));
+    let root: LogicalTable | undefined;
+    if (nonTime.length) {
+      let best: { table: LogicalTable; cost: number } | undefined;
+      for (const table of this.model.tables) {
+        const elements = linkableElements(this.model, table);
+        let cost = 0;
+        let ok = true;
+        for (const request of nonTime) {
+          const found = safeFind(elements, request);
+          if (!found) {
+            ok = false;
+            break;
+          }
+          cost += found.hops.length;
+        }
+        if (ok && (!best || cost < best.cost)) best = { table, cost };
+      }
+      if (!best) {
+        const request = nonTime.find((candidate) => !this.model.tables.some((table) => safeFind(linkableElements(this.model, table), candidate)));
+        if (request) throw unknownItemError(request, [], 'any semantic model', this.allNames);
+        throw new StratumError('INVALID_ARGUMENT', `No single semantic model reaches all of ${nonTime.map((request) => request.text).join(', ')} through many-to-one joins.`, 'Query them separately, or add a metric whose table reaches them all.');
+      }
+      root = best.table;
+    }
+    const from = root ? `semantic model ${root.name}` : 'the time spine';
+    const items = this.resolveItems(context.requests, root, context, from);
+    const filterPlan = this.filterPlan(context.where, root, context, from);
+    const joins: Join[] = [];
+    const columns: SelectItem[] = [];
+    const seen = new Set<string>();
+    let fromItem: FromItem;
+    let instances: InstanceSet | undefined;
+    let spineDate: Expr | undefined;
+    const needsSpine = [...items, ...filterPlan.items].some((item) => item.metricTime);
+    const spineGrain = context.defaultGrain;
+    if (root) {
+      instances = new InstanceSet(this.model, root, () => this.nextAlias(root!.name));
+      fromItem = instances.root.fromItem();
+    } else {
+      const spine = this.spineFor(this.finestMetricTimeGrain(items, spineGrain));
+      const alias = this.nextAlias('time_spine');
+      fromItem = this.spineFrom(spine, alias);
+      spineDate = col(alias, spine.column);
+    }
+    if (root && needsSpine) {
+      const spine = this.spineFor(this.finestMetricTimeGrain(items, spineGrain));
+      const alias = this.nextAlias('time_spine');
+      joins.push({ type: 'cross', item: this.spineFrom(spine, alias) });
+      spineDate = col(alias, spine.column);
+    }
+    for (const item of [...items, ...filterPlan.items]) {
+      if (seen.has(item.column)) continue;
+      seen.add(item.column);
+      columns.push({ expr: item.metricTime ? this.timeExpr(spineDate!, item.grain, item.datePart, undefined, joins) : this.elementExpr(item, instances!, joins), alias: item.column });
+    }
+    const where: Expr[] = [];
+    if (spineDate && this.timeConstraint(context)) where.push(this.constraintCondition(spineDate, this.constraintGrain(items, context, 'day'), context));
+    const tableJoins = instances ? instances.joins(this.partitionJoins.bind(this)) : [];
+    const base: Select = {
+      comment: root ? `Values reachable from ${root.name}` : 'Dates from the time spine',
+      columns,
+      from: instances ? instances.root.fromItem() : fromItem,
+      joins: [...tableJoins, ...joins],
+      ...(where.length ? { where } : {}),
+    };
+    const keys = items.map((item) => item.column);
+    const uniqueKeys = [...new Set(keys)];
+    const applyGroupBy = context.query.applyGroupBy !== false;
+    let select: Select = {
+      columns: uniqueKeys.map((key) => ({ expr: col(undefined, key) })),
+      from: { kind: 'subquery', query: base, alias: this.nextAlias('dimension_values') },
+      ...(filterPlan.conditions.length ? { where: filterPlan.conditions } : {}),
+      ...(applyGroupBy ? { groupBy: uniqueKeys.map((key) => col(undefined, key)) } : {}),
+    };
+    let outputColumns = uniqueKeys;
+    if (context.query.minMaxOnly) {
+      outputColumns = uniqueKeys.flatMap((key) => [`${key}__min`, `${key}__max`]);
+      select = {
+        columns: uniqueKeys.flatMap((key) => [
+          { expr: { kind: 'aggregate', fn: 'min', expr: col(undefined, key) } as Expr, alias: `${key}__min` },
+          { expr: { kind: 'aggregate', fn: 'max', expr: col(undefined, key) } as Expr, alias: `${key}__max` },
+        ]),
+        from: { kind: 'subquery', query: select, alias: this.nextAlias('values') },
+      };
+    }
+    this.explanation.push(`Distinct values of ${uniqueKeys.join(', ')} from ${from}.`);
+    return { select, columns: outputColumns };
+  }
+
+  private finestMetricTimeGrain(items: ResolvedItem[], fallback: TimeGranularity): TimeGranularity {
+    const grains = items.filter((item) => item.metricTime && item.grain && isStandardGrain(item.grain)).map((item) => item.grain as TimeGranularity);
+    const finest = grains.length ? grains.reduce(finer) : fallback;
+    return grainIndex(finest) < grainIndex('day') ? finest : 'day';
+  }
+
+  private applyOrderAndLimit(select: Select, query: MetricQuery, columns: string[], context: QueryContext): void {
+    const orderBy = (query.orderBy ?? []).map((text) => {
+      const { name, descending } = parseOrderBy(text);
+      const lower = name.toLowerCase();
+      let column = columns.find((candidate) => candidate === lower);
+      if (!column) {
+        const request = parseItemName(name, new Set(this.customGrains.keys()));
+        const index = context.requests.findIndex((candidate) => candidate.element === request.element && endsWithPath(candidate.entityPath, request.entityPath) && (!request.grain || candidate.grain === request.grain || (!candidate.grain && request.grain === context.defaultGrain)) && candidate.datePart === request.datePart);
+        column = index >= 0 ? this.keyColumns(context)[index] : undefined;
+      }
+      if (!column) throw new StratumError('INVALID_ARGUMENT', `Cannot order by "${name}": it is not a metric or group-by item of the query.${didYouMean(lower, columns)}`, `Order by one of: ${columns.join(', ')} (prefix - for descending).`);
+      return { expr: col(undefined, column), descending };
+    });
+    if (orderBy.length) select.orderBy = orderBy.map((item) => ({ ...item, expr: col(select.from.alias, (item.expr as { name: string }).name) }));
+    if (query.limit !== undefined) {
+      if (!Number.isInteger(query.limit) || query.limit < 0) throw new StratumError('INVALID_ARGUMENT', `limit must be a non-negative integer, got ${query.limit}.`, 'Pass e.g. limit: 100.');
+      select.limit = query.limit;
+    }
+  }
+
+  private expressionNode(metric: Extract<Metric, { type: 'expression' }>, context: QueryContext, use: MetricUse): MetricNode {
+    void metric;
+    void context;
+    void use;
+    throw new StratumError('NOT_IMPLEMENTED', 'Cortex expression metrics are compiled by the Cortex path.', '');
+  }
+}
+
+function endsWithPath(path: string[], suffix: string[]): boolean {
+  return suffix.length <= path.length && suffix.every((part, index) => path[path.length - suffix.length + index] === part);
+}
+
+function safeFind(elements: LinkableElement[], request: ItemRequest): LinkableElement | undefined {
+  try {
+    return findElement(elements, request);
+  } catch {
+    return undefined;
+  }
+}
+
+interface QueryContext {
+  requests: ItemRequest[];
+  where: string[];
+  defaultGrain: TimeGranularity;
+  query: MetricQuery;
+  /** Output column names per request, fixed at first resolution. */
+  columns: Map<string, string>;
+}
+
+interface MetricUse {
+  filters: string[];
+  shifts: TimeShift[];
+  alias: string;
+}
+
+interface RowsArgs {
+  table: LogicalTable;
+  measure: Measure;
+  groupItems: ResolvedItem[];
+  filterPlan: { items: ResolvedItem[]; conditions: Expr[]; metricFilters: { reference: FilterReference; column: string }[] };
+  context: QueryContext;
+  measureColumn: string;
+  timeTransform: boolean;
+  shifts: TimeShift[];
+  cumulative: CumulativeWindow | undefined;
+  use: MetricUse;
+}
+
+/** The tables one measure's rows are read from: the root plus each joined table, once per join path. */
+class InstanceSet {
+  readonly root: TableInstance;
+  private readonly byPath = new Map<string, { instance: TableInstance; hop: JoinHop; parent: TableInstance }>();
+
+  constructor(
+    private readonly model: SemanticModel,
+    rootTable: LogicalTable,
+    private readonly alias: () => string,
+  ) {
+    this.root = new TableInstance(rootTable, alias());
+  }
+
+  get joined(): TableInstance[] {
+    return [...this.byPath.values()].map((entry) => entry.instance);
+  }
+
+  /** The instance at the end of a join path, joining tables in as needed. */
+  reach(hops: JoinHop[]): TableInstance {
+    let current = this.root;
+    let key = '';
+    for (const hop of hops) {
+      key += `/${hop.entity}:${hop.to.name}`;
+      let entry = this.byPath.get(key);
+      if (!entry) {
+        entry = { instance: new TableInstance(hop.to, `${hop.to.name}_${this.byPath.size + 1}`), hop, parent: current };
+        this.byPath.set(key, entry);
+      }
+      current = entry.instance;
+    }
+    return current;
+  }
+
+  joins(extra: (hop: JoinHop, from: TableInstance, to: TableInstance) => Expr[]): Join[] {
+    void this.model;
+    void this.alias;
+    // Conditions first: they add key columns to the instances, which are rendered afterwards.
+    const conditions = [...this.byPath.values()].map(({ instance, hop, parent }) => {
+      const left = hop.from.entities.find((entity) => entity.name === hop.entity)!;
+      const right = hop.to.entities.find((entity) => entity.name === hop.entity)!;
+      return and([binary(parent.use(`entity:${left.name}`, raw(left.expr)), '=', instance.use(`entity:${right.name}`, raw(right.expr))), ...extra(hop, parent, instance)])!;
+    });
+    return [...this.byPath.values()].map(({ instance }, index) => ({ type: 'left', item: instance.fromItem(), on: conditions[index]! }) satisfies Join);
+  }
+}
+
+/** Compiles one metric query over one semantic model. */
+export function compileMetricQuery(model: SemanticModel, query: MetricQuery, options: CompileOptions = {}): CompiledQuery {
+  return new MetricQueryCompiler(model, options).compile(query);
+}
