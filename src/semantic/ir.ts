@@ -134,6 +134,8 @@ interface MetricBase extends Described {
   filter: string[];
   fillNullsWith?: number;
   joinToTimespine?: boolean;
+  /** MetricFlow `time_granularity`: the grain `metric_time` means for this metric when the query gives none. */
+  timeGranularity?: TimeGranularity;
   /** Cortex table-level metrics: the logical table they belong to. */
   table?: string;
 }

@@ -28,6 +28,8 @@ interface ResolvedItem {
   request: ItemRequest;
   /** metric_time, or an element reachable from the measure's table. */
   metricTime: boolean;
+  /** The measure's own time dimension (`booking__ds__day`): re-dated through the spine like metric_time. */
+  aggTime?: boolean;
   element?: LinkableElement;
   grain?: string;
   datePart?: DatePart;
@@ -37,6 +39,8 @@ interface ResolvedItem {
 interface MetricNode {
   query: Select;
   value: string;
+  /** fill_nulls_with: applied again wherever the node is combined with others. */
+  fill?: number;
 }
 
 /** A table as it appears in a FROM clause: a subquery over the physical table naming what is needed. */
@@ -127,7 +131,7 @@ export class MetricQueryCompiler {
       throw new StratumError('INVALID_ARGUMENT', `Unknown saved query "${query.savedQuery}".${didYouMean(query.savedQuery, known)}`, known.length ? `Saved queries of ${this.model.name}: ${known.join(', ')}.` : `Semantic model ${this.model.name} defines no saved queries.`);
     }
     this.explanation.push(`Saved query ${saved.name}.`);
-    const groupBy = saved.groupBy.map((item) => item.replace(/\{\{\s*(?:Dimension|TimeDimension|Entity)\s*\(\s*['"]([^'"]+)['"]\s*(?:,\s*['"]([^'"]+)['"])?[^)]*\)\s*\}\}/, (_, name: string, grain?: string) => (grain ? `${name}__${grain}` : name)).trim());
+    const groupBy = saved.groupBy.map((item) => item.replace(/(?:\{\{)?\s*(?:Dimension|TimeDimension|Entity)\s*\(\s*['"]([^'"]+)['"]\s*(?:,\s*['"]([^'"]+)['"])?[^)]*\)(?:\.grain\(\s*['"]([^'"]+)['"]\s*\))?\s*(?:\}\})?/, (_, name: string, grain?: string, chained?: string) => ((grain ?? chained) ? `${name}__${grain ?? chained}` : name)).trim());
     return {
       ...query,
       metrics: query.metrics?.length ? query.metrics : saved.metrics,
@@ -155,32 +159,33 @@ export class MetricQueryCompiler {
     }
   }
 
-  /** MetricFlow: `metric_time` without a grain means the finest grain of the metrics' time dimensions. */
+  /**
+   * MetricFlow: `metric_time` without a grain means each metric's `time_granularity`, else the finest
+   * grain of its measures' time dimensions (sub-daily ones answer at day); across metrics, the coarsest.
+   */
   private defaultMetricTimeGrain(metrics: Metric[]): TimeGranularity {
-    let grain: TimeGranularity | undefined;
-    const visit = (metric: Metric, seen: Set<Metric>) => {
-      if (seen.has(metric)) return;
+    const measureGrain = (metric: Metric, seen: Set<Metric>): TimeGranularity | undefined => {
+      if (seen.has(metric)) return undefined;
       seen.add(metric);
+      const grains: TimeGranularity[] = [];
       for (const reference of this.measureReferences(metric)) {
         const found = this.measures.get(reference.name.toLowerCase());
         if (!found) continue;
-        const dimension = this.aggTimeDimension(found.measure, found.table, false);
-        const own = (dimension?.timeGranularity ?? 'day') as TimeGranularity;
-        grain = grain ? finer(grain, own) : own;
+        grains.push((this.aggTimeDimension(found.measure, found.table, false)?.timeGranularity ?? 'day') as TimeGranularity);
       }
       for (const input of this.metricInputs(metric)) {
         const inner = this.metricsByName.get(input.name.toLowerCase());
-        if (inner) visit(inner, seen);
+        const grain = inner ? measureGrain(inner, seen) : undefined;
+        if (grain) grains.push(grain);
       }
+      return grains.length ? grains.reduce(finer) : undefined;
     };
-    for (const metric of metrics) visit(metric, new Set());
-    if (!grain) return 'day';
-    // Sub-daily time dimensions still answer at day unless asked for finer (MetricFlow's default).
-    return grainIndex(grain) < grainIndex('day') ? (metrics.some((metric) => this.definesSubdailyDefault(metric)) ? grain : 'day') : grain;
-  }
-
-  private definesSubdailyDefault(metric: Metric): boolean {
-    return 'timeGranularity' in metric && Boolean((metric as { timeGranularity?: string }).timeGranularity);
+    const perMetric = metrics.map((metric) => {
+      if (metric.timeGranularity && isStandardGrain(metric.timeGranularity)) return metric.timeGranularity;
+      const grain = measureGrain(metric, new Set()) ?? 'day';
+      return grainIndex(grain) < grainIndex('day') ? 'day' : grain;
+    });
+    return perMetric.length ? perMetric.reduce((a, b) => (grainIndex(a) >= grainIndex(b) ? a : b)) : 'day';
   }
 
   private measureReferences(metric: Metric): MeasureReference[] {
@@ -255,7 +260,7 @@ export class MetricQueryCompiler {
   }
 
   /** Resolves items from one root table (undefined for the spine-only root). */
-  private resolveItems(requests: ItemRequest[], root: LogicalTable | undefined, context: QueryContext, from: string): ResolvedItem[] {
+  private resolveItems(requests: ItemRequest[], root: LogicalTable | undefined, context: QueryContext, from: string, aggTime?: Dimension): ResolvedItem[] {
     const elements = root ? linkableElements(this.model, root) : [];
     return requests.map((request) => {
       if (request.element === 'metric_time' && request.entityPath.length === 0) {
@@ -273,12 +278,13 @@ export class MetricQueryCompiler {
       if (grain && isStandardGrain(grain) && element.dimension?.timeGranularity && grainIndex(grain) < grainIndex(element.dimension.timeGranularity)) {
         throw new StratumError('INVALID_ARGUMENT', `"${request.text}" asks for ${grain}, finer than ${elementName(element)} holds (${element.dimension.timeGranularity}).`, `Use ${element.dimension.timeGranularity} or a coarser grain.`);
       }
-      return { column: this.columnName(request, context, element), request, metricTime: false, element, ...(grain ? { grain } : {}), ...(request.datePart ? { datePart: request.datePart } : {}) };
+      const isAggTime = aggTime !== undefined && element.hops.length === 0 && element.dimension === aggTime;
+      return { column: this.columnName(request, context, element), request, metricTime: false, ...(isAggTime ? { aggTime: true } : {}), element, ...(grain ? { grain } : {}), ...(request.datePart ? { datePart: request.datePart } : {}) };
     });
   }
 
   /** Filter references of a list of filters, resolved against a root; returns SQL conditions over item columns. */
-  private filterPlan(filters: string[], root: LogicalTable | undefined, context: QueryContext, from: string): { items: ResolvedItem[]; conditions: Expr[]; metricFilters: { reference: FilterReference; column: string }[] } {
+  private filterPlan(filters: string[], root: LogicalTable | undefined, context: QueryContext, from: string, aggTime?: Dimension): { items: ResolvedItem[]; conditions: Expr[]; metricFilters: { reference: FilterReference; column: string }[] } {
     const elements = root ? linkableElements(this.model, root) : [];
     const customGrains = new Set(this.customGrains.keys());
     const isKnown = (request: ItemRequest) => (request.element === 'metric_time' && request.entityPath.length === 0) || Boolean(safeFind(elements, request));
@@ -295,7 +301,7 @@ export class MetricQueryCompiler {
           replacements.set(reference.match, column);
           continue;
         }
-        const [item] = this.resolveItems([reference.item!], root, context, from);
+        const [item] = this.resolveItems([reference.item!], root, context, from, aggTime);
         items.push(item!);
         replacements.set(reference.match, item!.column);
       }
@@ -385,7 +391,10 @@ export class MetricQueryCompiler {
         comment: 'Combine per-metric results on the group-by keys',
         columns: [
           ...keys.map((key, index) => ({ expr: keyExprs[index]!, alias: key })),
-          ...nodes.map((node, index) => ({ expr: { kind: 'aggregate', fn: 'max', expr: col(aliases[index], node.value) } as Expr, alias: node.value })),
+          ...nodes.map((node, index) => {
+            const value: Expr = { kind: 'aggregate', fn: 'max', expr: col(aliases[index], node.value) };
+            return { expr: node.fill === undefined ? value : coalesce(value, lit(node.fill)), alias: node.value };
+          }),
         ],
         from: { kind: 'subquery', query: nodes[0]!.query, alias: aliases[0]! },
         joins,
@@ -404,23 +413,26 @@ export class MetricQueryCompiler {
     const value = fill === undefined ? col('metric', node.value) : coalesce(col('metric', node.value), lit(fill));
     const timeKeys = context.requests.map((request, index) => ({ request, key: keys[index]! })).filter(({ request }) => this.isTimeRequest(request, metric));
     if (!joinToSpine || !timeKeys.length) {
-      return { value: use.alias, query: { columns: [...keys.map((key) => ({ expr: col('metric', key) })), { expr: value, alias: use.alias }], from: { kind: 'subquery', query: node.query, alias: 'metric' } } };
+      return { value: use.alias, ...(fill !== undefined ? { fill } : {}), query: { columns: [...keys.map((key) => ({ expr: col('metric', key) })), { expr: value, alias: use.alias }], from: { kind: 'subquery', query: node.query, alias: 'metric' } } };
     }
     const spineGrain = (timeKeys.map(({ request }) => request.grain).find((grain) => grain && isStandardGrain(grain)) as TimeGranularity | undefined) ?? context.defaultGrain;
     const spine = this.spineFor(spineGrain);
     const spineAlias = this.nextAlias('time_spine');
     const spineColumn = col(spineAlias, spine.column);
-    const spineKeys: SelectItem[] = timeKeys.map(({ request, key }) => ({ expr: this.timeExpr(spineColumn, request.grain ?? context.defaultGrain, request.datePart, spineAlias), alias: key }));
+    const spineJoins: Join[] = [];
+    const spineKeys: SelectItem[] = timeKeys.map(({ request, key }) => ({ expr: this.timeExpr(spineColumn, request.grain ?? context.defaultGrain, request.datePart, spineAlias, spineJoins), alias: key }));
     const spineQuery: Select = {
       comment: `Every ${spineGrain} period from the time spine`,
       columns: spineKeys,
       from: this.spineFrom(spine, spineAlias),
+      ...(spineJoins.length ? { joins: spineJoins } : {}),
       ...(this.timeConstraint(context) ? { where: [this.constraintCondition(spineColumn, spineGrain, context)] } : {}),
       groupBy: spineKeys.map((item) => item.expr),
     };
     const on = and(timeKeys.map(({ key }) => sameValue(col('spine', key), col('metric', key))))!;
-    return {
+    const joined: MetricNode = {
       value: use.alias,
+      ...(fill !== undefined ? { fill } : {}),
       query: {
         comment: `${metric.name}: joined to the time spine${fill !== undefined ? `, empty periods filled with ${fill}` : ''}`,
         columns: [...keys.map((key) => ({ expr: timeKeys.some((time) => time.key === key) ? col('spine', key) : col('metric', key) })), { expr: value, alias: use.alias }],
@@ -428,6 +440,13 @@ export class MetricQueryCompiler {
         joins: [{ type: 'left', item: { kind: 'subquery', query: node.query, alias: 'metric' }, on }],
       },
     };
+    // Query filters on grouped items apply again after the spine join, or empty periods would pass them.
+    const found = reference ? this.measures.get(reference.name.toLowerCase()) : undefined;
+    if (!found || !context.where.length) return joined;
+    const plan = this.filterPlan(context.where, found.table, context, `metric ${metric.name}`, this.aggTimeDimension(found.measure, found.table, false));
+    if (plan.metricFilters.length || !plan.items.every((item) => keys.includes(item.column))) return joined;
+    const alias = this.nextAlias('spine_joined');
+    return { ...joined, query: { columns: [...keys, use.alias].map((name) => ({ expr: col(alias, name) })), from: { kind: 'subquery', query: joined.query, alias }, where: plan.conditions } };
   }
 
   private isTimeRequest(request: ItemRequest, metric: Metric): boolean {
@@ -447,9 +466,15 @@ export class MetricQueryCompiler {
     const { measure, table } = found;
     const filters = [...use.filters, ...reference.filter, ...context.where];
     const from = `metric ${use.alias} (measure ${measure.name} of ${table.name})`;
-    const groupItems = this.resolveItems(context.requests, table, context, from);
-    const filterPlan = this.filterPlan(filters, table, context, from);
-    const timeTransform = use.shifts.length > 0 || cumulative !== undefined;
+    const aggTime = this.aggTimeDimension(measure, table, false);
+    const groupItems = this.resolveItems(context.requests, table, context, from, aggTime);
+    const filterPlan = this.filterPlan(filters, table, context, from, aggTime);
+    const timeGrouped = groupItems.some((item) => item.metricTime || item.aggTime);
+    // An all-time cumulative metric without a time group-by is the plain aggregate (up to end_time).
+    const allTimeTotal = cumulative !== undefined && !cumulative.window && !cumulative.grainToDate && !timeGrouped;
+    if (allTimeTotal && context.query.startTime) context = { ...context, query: { ...context.query, startTime: undefined } };
+    const timeTransform = use.shifts.length > 0 || (cumulative !== undefined && !allTimeTotal);
+    if (allTimeTotal) cumulative = undefined;
     const measureColumn = `__${measure.name}`;
     const rows = this.rowsQuery({ table, measure, groupItems, filterPlan, context, measureColumn, timeTransform, shifts: use.shifts, cumulative, use });
     const keys = groupItems.map((item) => item.column);
@@ -460,6 +485,9 @@ export class MetricQueryCompiler {
     if (cumulative) describe.push(`  cumulative: ${cumulative.window ? `${cumulative.window.count} ${cumulative.window.grain} window` : cumulative.grainToDate ? `${cumulative.grainToDate} to date` : 'all time'}`);
     this.explanation.push(describe.join('\n'));
 
+    const where = [...filterPlan.conditions];
+    // Semi-additive: only the rows at the first (or last) value of the non-additive dimension count.
+    if (measure.nonAdditiveDimension && !timeTransform) where.push(binary(col(undefined, '__non_additive'), '=', col(undefined, '__non_additive_bound')));
     if (cumulative && this.needsPeriodAggregation(groupItems, context)) return this.periodAggregated(rows, keys, groupItems, aggregate, use.alias, cumulative);
     return {
       value: use.alias,
@@ -467,7 +495,7 @@ export class MetricQueryCompiler {
         comment: `Aggregate ${measure.name} for ${use.alias}`,
         columns: [...keys.map((key) => ({ expr: col(undefined, key) })), { expr: aggregate, alias: use.alias }],
         from: { kind: 'subquery', query: rows, alias: this.nextAlias('rows') },
-        ...(filterPlan.conditions.length ? { where: filterPlan.conditions } : {}),
+        ...(where.length ? { where } : {}),
         ...(keys.length ? { groupBy: keys.map((key) => col(undefined, key)) } : {}),
       },
     };
@@ -491,7 +519,7 @@ export class MetricQueryCompiler {
       case 'median':
         return { kind: 'percentile', fraction: 0.5, discrete: false, expr: value };
       case 'percentile':
-        return { kind: 'percentile', fraction: measure.percentile?.value ?? 0.5, discrete: measure.percentile?.discrete ?? false, expr: value };
+        return { kind: 'percentile', fraction: measure.percentile?.value ?? 0.5, discrete: measure.percentile?.discrete ?? false, approximate: measure.percentile?.approximate ?? false, expr: value };
       case undefined:
         throw new StratumError('INVALID_ARGUMENT', `Measure "${measure.name}" has no aggregation.`, 'Give it agg (MetricFlow) or default_aggregation (Cortex).');
     }
@@ -519,6 +547,7 @@ export class MetricQueryCompiler {
     for (const item of allItems) {
       if (seen.has(item.column)) continue;
       seen.add(item.column);
+      if (timeTransform && item.aggTime) continue;
       if (item.metricTime) {
         if (timeTransform) continue;
         columns.push({ expr: this.timeExpr(rawTime!, item.grain, item.datePart, undefined, joins), alias: item.column });
@@ -528,10 +557,27 @@ export class MetricQueryCompiler {
     }
     this.addMetricFilterJoins(filterPlan, instances, columns, joins, context);
     columns.push({ expr: root.use(`measure:${measure.name}`, raw(measure.expr)), alias: measureColumn });
+    const nonAdditive = measure.nonAdditiveDimension;
+    if (nonAdditive && !timeTransform) {
+      const dimension = table.dimensions.find((candidate) => candidate.name === nonAdditive.name);
+      if (!dimension) throw new StratumError('INVALID_ARGUMENT', `Measure ${measure.name}: non_additive_dimension "${nonAdditive.name}" is not a dimension of ${table.name}.`, 'Fix the semantic model (stratum validate).');
+      const value = root.use(`dim:${dimension.name}`, raw(dimension.expr));
+      const partitionBy = [
+        ...nonAdditive.windowGroupings.map((name) => {
+          const entity = table.entities.find((candidate) => candidate.name === name);
+          if (!entity) throw new StratumError('INVALID_ARGUMENT', `Measure ${measure.name}: window grouping "${name}" is not an entity of ${table.name}.`, 'Fix the semantic model (stratum validate).');
+          return root.use(`entity:${entity.name}`, raw(entity.expr));
+        }),
+        ...columns.filter((column) => groupItems.some((item) => item.metricTime && item.column === column.alias)).map((column) => column.expr),
+      ];
+      columns.push({ expr: value, alias: '__non_additive' });
+      columns.push({ expr: { kind: 'window', fn: { kind: 'aggregate', fn: nonAdditive.windowChoice, expr: value }, partitionBy, orderBy: [] }, alias: '__non_additive_bound' });
+    }
     if (rawTime && timeTransform) columns.push({ expr: { kind: 'dateTrunc', grain: spineGrain, expr: rawTime }, alias: '__time' });
     if (rawTime && !timeTransform && this.timeConstraint(context)) where.push(this.constraintCondition(rawTime, this.constraintGrain(groupItems, context, timeGrain), context));
 
-    const tableJoins = instances.joins(this.partitionJoins.bind(this));
+    const anchor = rawTime ?? this.anchorTime(measure, table, root);
+    const tableJoins = instances.joins((hop, from, to) => this.extraJoinConditions(hop, from, to, anchor));
     const base: Select = {
       comment: `Rows of ${table.name}${instances.joined.length ? ` joined to ${instances.joined.map((instance) => instance.table.name).join(', ')}` : ''}`,
       columns,
@@ -548,7 +594,7 @@ export class MetricQueryCompiler {
   }
 
   private constraintGrain(items: ResolvedItem[], context: QueryContext, fallback: TimeGranularity): TimeGranularity {
-    const grains = items.filter((item) => item.metricTime && item.grain && isStandardGrain(item.grain)).map((item) => item.grain as TimeGranularity);
+    const grains = items.filter((item) => (item.metricTime || item.aggTime) && item.grain && isStandardGrain(item.grain)).map((item) => item.grain as TimeGranularity);
     if (grains.length) return grains.reduce(finer);
     return grainIndex(fallback) < grainIndex(context.defaultGrain) ? fallback : context.defaultGrain;
   }
@@ -578,14 +624,14 @@ export class MetricQueryCompiler {
     for (const item of [...groupItems, ...filterPlan.items]) {
       if (seen.has(item.column)) continue;
       seen.add(item.column);
-      columns.push({ expr: item.metricTime ? this.timeExpr(spineDate, item.grain, item.datePart, spineAlias, joins) : col(baseAlias, item.column), alias: item.column });
+      columns.push({ expr: item.metricTime || item.aggTime ? this.timeExpr(spineDate, item.grain, item.datePart, spineAlias, joins) : col(baseAlias, item.column), alias: item.column });
     }
     for (const filter of filterPlan.metricFilters) columns.push({ expr: col(baseAlias, filter.column), alias: filter.column });
     columns.push({ expr: col(baseAlias, measureColumn), alias: measureColumn });
     if (cumulative) columns.push({ expr: spineDate, alias: '__spine_date' });
     const where: Expr[] = [];
     if (this.timeConstraint(context)) where.push(this.constraintCondition(spineDate, this.constraintGrain(groupItems, context, spineGrain), context));
-    const coarse = groupItems.filter((item) => item.metricTime && item.grain && isStandardGrain(item.grain) && grainIndex(item.grain) > grainIndex(spineGrain));
+    const coarse = groupItems.filter((item) => (item.metricTime || item.aggTime) && item.grain && isStandardGrain(item.grain) && grainIndex(item.grain) > grainIndex(spineGrain));
     // An offset to the start of a grain at a coarser query grain reads only the first spine day of each period.
     if (!cumulative && shifts.some((shift) => shift.kind === 'toGrain') && coarse.length) {
       const coarsest = coarse.map((item) => item.grain as TimeGranularity).reduce((a, b) => (grainIndex(a) >= grainIndex(b) ? a : b));
@@ -602,7 +648,7 @@ export class MetricQueryCompiler {
 
   private needsPeriodAggregation(groupItems: ResolvedItem[], context: QueryContext): boolean {
     void context;
-    const time = groupItems.filter((item) => item.metricTime);
+    const time = groupItems.filter((item) => item.metricTime || item.aggTime);
     if (!time.length) return false;
     return !time.some((item) => item.grain === 'day' || (item.grain && isStandardGrain(item.grain) && grainIndex(item.grain) < grainIndex('day')));
   }
@@ -663,7 +709,9 @@ export class MetricQueryCompiler {
       const subquery = this.compileNested({ metrics: [name], groupBy }, context);
       const alias = this.nextAlias('metric_filter');
       const conditions: Expr[] = groupBy.map((item, index) => {
-        const request = parseItemName(item, new Set(this.customGrains.keys()));
+        const named = parseItemName(item, new Set(this.customGrains.keys()));
+        // The subquery is keyed by the entity; the outer rows join on the same entity however they reach it.
+        const request = { ...named, entityPath: [] };
         const element = findElement(linkableElements(this.model, instances.root.table), request);
         if (!element) throw unknownItemError(request, linkableElements(this.model, instances.root.table), `the filter ${reference.match}`, this.allNames);
         const instance = instances.reach(element.hops);
@@ -690,8 +738,23 @@ export class MetricQueryCompiler {
     return { select: combined.query, columns: [...keys, ...nodes.map((node) => node.value)] };
   }
 
-  private partitionJoins(hop: JoinHop, fromInstance: TableInstance, toInstance: TableInstance): Expr[] {
+  /** The measure's own time, which SCD type II joins pick the valid dimension row by. */
+  private anchorTime(measure: Measure, table: LogicalTable, root: TableInstance): Expr | undefined {
+    const needed = this.model.tables.some((candidate) => candidate !== table && candidate.dimensions.some((dimension) => dimension.validity));
+    const dimension = needed ? this.aggTimeDimension(measure, table, false) : undefined;
+    return dimension ? root.use(`time:${dimension.name}`, raw(dimension.expr)) : undefined;
+  }
+
+  /** Beyond the entity key: matching partition columns, and the validity window of an SCD type II table. */
+  private extraJoinConditions(hop: JoinHop, fromInstance: TableInstance, toInstance: TableInstance, anchor: Expr | undefined): Expr[] {
     const conditions: Expr[] = [];
+    const start = hop.to.dimensions.find((dimension) => dimension.validity === 'start');
+    const end = hop.to.dimensions.find((dimension) => dimension.validity === 'end');
+    if (anchor && start && end) {
+      const from = toInstance.use(`dim:${start.name}`, raw(start.expr));
+      const to = toInstance.use(`dim:${end.name}`, raw(end.expr));
+      conditions.push(binary(anchor, '>=', from), binary(binary(anchor, '<', to), 'OR', { kind: 'isNull', expr: to }));
+    }
     for (const left of hop.from.dimensions) {
       if (!left.isPartition) continue;
       const right = hop.to.dimensions.find((candidate) => candidate.isPartition && candidate.name === left.name);
@@ -796,9 +859,12 @@ export class MetricQueryCompiler {
       seen.add(item.column);
       columns.push({ expr: item.metricTime ? this.timeExpr(spineDate!, item.grain, item.datePart, undefined, joins) : this.elementExpr(item, instances!, joins), alias: item.column });
     }
+    if (instances) this.addMetricFilterJoins(filterPlan, instances, columns, joins, context);
     const where: Expr[] = [];
     if (spineDate && this.timeConstraint(context)) where.push(this.constraintCondition(spineDate, this.constraintGrain(items, context, 'day'), context));
-    const tableJoins = instances ? instances.joins(this.partitionJoins.bind(this)) : [];
+    const tableJoins = instances ? instances.joins((hop, from, to) => this.extraJoinConditions(hop, from, to, undefined)) : [];
+    // Values of different tables are all listed, matched where they can be (MetricFlow's full outer join).
+    if (!needsSpine) for (const join of tableJoins) join.type = 'full';
     const base: Select = {
       comment: root ? `Values reachable from ${root.name}` : 'Dates from the time spine',
       columns,

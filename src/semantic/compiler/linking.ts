@@ -47,6 +47,8 @@ export function linkableElements(model: SemanticModel, root: LogicalTable): Link
     for (const entity of table.entities) {
       if (entity.name === arrivedBy) continue;
       elements.push({ kind: 'entity', path, name: entity.name, table, hops, entity });
+      // A local entity can also be named through the table's own entity: `view__listing`.
+      if (!hops.length) for (const own of localEntities(table)) if (own !== entity.name) elements.push({ kind: 'entity', path: [own], name: entity.name, table, hops, entity });
     }
   };
   addTable(root, [], []);

@@ -69,7 +69,8 @@ export function readMetric(node: YamlValue, checks: GranularityCheck[]): ParsedM
   if (!type) return undefined;
   const params = node.map('type_params', what);
   params?.checkKeys(TYPE_PARAMS_KEYS, `type_params of ${what}`);
-  if (node.has('time_granularity')) deferGranularity(node, 'time_granularity', what, checks, () => undefined, true);
+  let timeGranularity: TimeGranularity | undefined;
+  if (node.has('time_granularity')) deferGranularity(node, 'time_granularity', what, checks, (grain) => (timeGranularity = grain), true);
 
   const state: MetricReadState = { checks, described: describedFields(node, what), metricInputs: [] };
   const fillNullsWith = params?.number('fill_nulls_with', `type_params of ${what}`) ?? node.number('fill_nulls_with', what);
@@ -81,6 +82,7 @@ export function readMetric(node: YamlValue, checks: GranularityCheck[]): ParsedM
     filter: node.texts('filter', what),
     ...(fillNullsWith !== undefined ? { fillNullsWith } : {}),
     ...(joinToTimespine !== undefined ? { joinToTimespine } : {}),
+    ...(timeGranularity !== undefined ? { timeGranularity } : {}),
   };
   const kind = `${type} metric "${name}"`;
   const typeParams = params ?? node;

@@ -26,7 +26,7 @@ export type Expr =
   | { kind: 'dateAdd'; expr: Expr; count: number; grain: Grain }
   | { kind: 'case'; when: { condition: Expr; then: Expr }[]; else?: Expr }
   | { kind: 'aggregate'; fn: 'sum' | 'min' | 'max' | 'count' | 'avg'; expr: Expr; distinct?: boolean }
-  | { kind: 'percentile'; fraction: number; discrete: boolean; expr: Expr }
+  | { kind: 'percentile'; fraction: number; discrete: boolean; approximate?: boolean; expr: Expr }
   /** A window function, e.g. `FIRST_VALUE(x) OVER (PARTITION BY ... ORDER BY ...)`. */
   | { kind: 'window'; fn: Expr; partitionBy: Expr[]; orderBy: OrderItem[]; frame?: string }
   | { kind: 'star' };

@@ -10,6 +10,8 @@ export interface Dialect {
   extract(part: DatePart, expr: string): string;
   dateAdd(expr: string, count: number, grain: Grain): string;
   castType(type: 'timestamp' | 'double' | 'integer' | 'date'): string;
+  /** An approximate continuous percentile, where the engine has one. */
+  approximateQuantile?(expr: string, fraction: number): string;
 }
 
 const intervalUnit = (count: number, grain: Grain): [number, string] => {
@@ -29,6 +31,7 @@ export const DUCKDB: Dialect = {
     return `${expr} ${amount < 0 ? '-' : '+'} INTERVAL ${Math.abs(amount)} ${unit}`;
   },
   castType: (type) => ({ timestamp: 'TIMESTAMP', double: 'DOUBLE', integer: 'BIGINT', date: 'DATE' })[type],
+  approximateQuantile: (expr, fraction) => `APPROX_QUANTILE(${expr}, ${fraction})`,
 };
 
 export const POSTGRES: Dialect = {
@@ -148,6 +151,7 @@ class Renderer {
       case 'aggregate':
         return `${expr.fn.toUpperCase()}(${expr.distinct ? 'DISTINCT ' : ''}${this.expr(expr.expr, indent)})`;
       case 'percentile':
+        if (expr.approximate && !expr.discrete && d.approximateQuantile) return d.approximateQuantile(this.expr(expr.expr, indent), expr.fraction);
         return `PERCENTILE_${expr.discrete ? 'DISC' : 'CONT'}(${expr.fraction}) WITHIN GROUP (ORDER BY ${this.expr(expr.expr, indent)})`;
       case 'window': {
         const parts: string[] = [];
