@@ -69,6 +69,52 @@ program
     process.exitCode = await validateWorkspace(paths, options.config, (line) => process.stdout.write(`${line}\n`));
   });
 
+const list = (value: string, previous: string[] = []) => [...previous, ...value.split(',').map((item) => item.trim()).filter(Boolean)];
+
+program
+  .command('query')
+  .description('Compile a metric query over a semantic model and run it (or print the SQL)')
+  .option('-c, --config <file>', 'path to stratum.yaml')
+  .option('--metrics <names>', 'metric names, comma separated', list)
+  .option('--group-by <items>', 'entity__dimension, metric_time__month, ... (comma separated)', list)
+  .option('--where <filter>', 'a filter; repeat for several', (value: string, previous: string[] = []) => [...previous, value])
+  .option('--order-by <items>', 'output names, -name for descending (comma separated)', list)
+  .addOption(new Option('--limit <n>', 'rows').argParser(parseNumber))
+  .option('--start-time <time>', 'inclusive lower bound on metric_time')
+  .option('--end-time <time>', 'inclusive upper bound on metric_time')
+  .option('--saved-query <name>', 'run a saved query')
+  .option('--semantic-model <name>', 'model name (default: the first)')
+  .option('--sql-only', 'print the SQL without running it')
+  .action(async (options: { config?: string; metrics?: string[]; groupBy?: string[]; where?: string[]; orderBy?: string[]; limit?: number; startTime?: string; endTime?: string; savedQuery?: string; semanticModel?: string; sqlOnly?: boolean }) => {
+    const config = loadConfig(options.config);
+    const context = new AppContext(config, createLogger(process.env.STRATUM_LOG_LEVEL ?? 'warn'));
+    try {
+      const { generateSql } = await import('./generation/index.js');
+      const generated = await generateSql({ semantic: context.semantic, connector: () => context.connector() }, {
+        ...(options.metrics ? { metrics: options.metrics } : {}),
+        ...(options.groupBy ? { groupBy: options.groupBy } : {}),
+        ...(options.where ? { where: options.where } : {}),
+        ...(options.orderBy ? { orderBy: options.orderBy } : {}),
+        ...(options.limit !== undefined ? { limit: options.limit } : {}),
+        ...(options.startTime ? { startTime: options.startTime } : {}),
+        ...(options.endTime ? { endTime: options.endTime } : {}),
+        ...(options.savedQuery ? { savedQuery: options.savedQuery } : {}),
+        ...(options.semanticModel ? { semanticModel: options.semanticModel } : {}),
+      });
+      if (options.sqlOnly) {
+        process.stdout.write(`${generated.sql}\n`);
+        return;
+      }
+      const { renderTable } = await import('./tools/render.js');
+      const connector = await context.connector();
+      const result = await connector.execute(generated.sql!, { maxRows: config.limits.max_rows, maxChars: config.limits.max_chars, timeoutMs: config.limits.timeout_ms });
+      process.stdout.write(`${renderTable(result.columns.map((column) => column.name), result.rows)}\n`);
+      process.stderr.write(`${result.rowCount} row${result.rowCount === 1 ? '' : 's'}${result.truncated ? ' (truncated)' : ''} in ${result.elapsedMs} ms\n${result.warning ? `Warning: ${result.warning}\n` : ''}`);
+    } finally {
+      await context.close();
+    }
+  });
+
 program
   .command('mcp-config')
   .description('Print the JSON block to paste into an MCP client config')

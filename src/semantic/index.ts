@@ -5,3 +5,5 @@ export { describeMetric, dimensionReference, primaryEntityName } from './names.j
 export { validateSemanticModel, validateAgainstCatalog } from './validate.js';
 export { formatProblem, modelSummary, modelDetail, type ModelSummary, type ModelDetail } from './present.js';
 export { withColumnSamples, type ColumnSamples } from './samples.js';
+export { compileMetricQuery, MetricQueryCompiler, type CompiledQuery, type CompileOptions, type MetricQuery, type GroupByObject } from './compiler/index.js';
+export { DIALECTS, type Dialect as SqlDialect } from './sql/render.js';

@@ -5,6 +5,8 @@ import { registerListTables } from './list_tables.js';
 import { registerListSemanticModels } from './list_semantic_models.js';
 import { registerLoadSemanticModel } from './load_semantic_model.js';
 import { registerRunSql } from './run_sql.js';
+import { registerGenerateSql } from './generate_sql.js';
+import { registerGetDimensionValues } from './get_dimension_values.js';
 
 const TOOLS: Record<string, (server: McpServer, context: AppContext) => void> = {
   list_tables: registerListTables,
@@ -12,6 +14,8 @@ const TOOLS: Record<string, (server: McpServer, context: AppContext) => void> = 
   run_sql: registerRunSql,
   list_semantic_models: registerListSemanticModels,
   load_semantic_model: registerLoadSemanticModel,
+  generate_sql: registerGenerateSql,
+  get_dimension_values: registerGetDimensionValues,
 };
 
 export const TOOL_NAMES = Object.keys(TOOLS);
