@@ -1,0 +1,184 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
+import { join } from 'node:path';
+import { compileMetricQuery, type MetricQuery } from '../../src/semantic/compiler/index.js';
+import { parseMetricFlow } from '../../src/semantic/metricflow/parse.js';
+import type { SemanticModel } from '../../src/semantic/ir.js';
+import { DIALECTS } from '../../src/semantic/sql/render.js';
+import { tempDir } from '../helpers/fixture.js';
+
+const MODEL = `
+semantic_model:
+  name: customers
+  node_relation: { schema_name: main, alias: customers }
+  entities: [{ name: customer, type: primary, expr: customer_id }]
+  dimensions: [{ name: region, type: categorical }]
+---
+semantic_model:
+  name: orders
+  node_relation: { schema_name: main, alias: orders }
+  defaults: { agg_time_dimension: ordered_at }
+  entities:
+    - { name: order, type: primary, expr: order_id }
+    - { name: customer, type: foreign, expr: customer_id }
+  dimensions:
+    - { name: ordered_at, type: time, type_params: { time_granularity: day } }
+    - { name: status, type: categorical }
+  measures:
+    - { name: revenue, agg: sum, expr: amount, create_metric: true }
+    - { name: orders, agg: sum, expr: "1", create_metric: true }
+---
+semantic_model:
+  name: order_items
+  node_relation: { schema_name: main, alias: order_items }
+  defaults: { agg_time_dimension: shipped_at }
+  entities:
+    - { name: item, type: primary, expr: item_id }
+    - { name: order, type: foreign, expr: order_id }
+  dimensions:
+    - { name: shipped_at, type: time, type_params: { time_granularity: day } }
+  measures:
+    - { name: quantity, agg: sum, expr: qty, create_metric: true }
+---
+semantic_model:
+  name: campaigns
+  node_relation: { schema_name: main, alias: campaigns }
+  defaults: { agg_time_dimension: day }
+  dimensions: [{ name: day, type: time, type_params: { time_granularity: day } }]
+  measures: [{ name: spend, agg: sum, create_metric: true }]
+---
+metric:
+  name: revenue_per_order
+  type: ratio
+  type_params: { numerator: revenue, denominator: orders }
+---
+metric:
+  name: completed_revenue
+  type: simple
+  type_params: { measure: revenue }
+  filter: "{{ Dimension('order__status') }} = 'completed'"
+`;
+
+const PROFILES = `
+---
+semantic_model:
+  name: customer_profiles
+  node_relation: { schema_name: main, alias: customers }
+  entities: [{ name: customer, type: primary, expr: customer_id }]
+  dimensions: [{ name: region, type: categorical }]
+`;
+
+let instance: DuckDBInstance;
+let connection: DuckDBConnection;
+const model = (text = MODEL): SemanticModel => parseMetricFlow([{ path: '/models/shop.yml', text }], { name: 'shop', path: '/models' }, { refs: {}, placeholders: {}, defaultSchema: 'main' });
+
+async function rows(query: MetricQuery, text?: string): Promise<Record<string, unknown>[]> {
+  const compiled = compileMetricQuery(model(text), query);
+  const reader = await connection.runAndReadAll(compiled.sql);
+  return reader.getRowObjectsJson() as Record<string, unknown>[];
+}
+
+beforeAll(async () => {
+  instance = await DuckDBInstance.create(join(tempDir('compiler'), 'shop.duckdb'));
+  connection = await instance.connect();
+  for (const statement of [
+    `CREATE TABLE customers (customer_id INTEGER, region VARCHAR)`,
+    `INSERT INTO customers VALUES (1, 'EU'), (2, 'US')`,
+    `CREATE TABLE orders (order_id INTEGER, customer_id INTEGER, ordered_at DATE, amount DECIMAL(10,2), status VARCHAR)`,
+    `INSERT INTO orders VALUES (10, 1, '2024-01-05', 100, 'completed'), (11, 1, '2024-02-03', 50, 'cancelled'), (12, 2, '2024-01-20', 30, 'completed')`,
+    `CREATE TABLE order_items (item_id INTEGER, order_id INTEGER, qty INTEGER, shipped_at DATE)`,
+    `INSERT INTO order_items VALUES (100, 10, 2, '2024-01-06'), (101, 10, 3, '2024-01-06'), (102, 10, 1, '2024-01-07'), (103, 12, 4, '2024-01-21')`,
+    `CREATE TABLE campaigns (day DATE, spend INTEGER)`,
+    `INSERT INTO campaigns VALUES ('2024-01-01', 7)`,
+  ]) await connection.run(statement);
+});
+
+afterAll(() => {
+  connection?.closeSync();
+  instance?.closeSync();
+});
+
+describe('compileMetricQuery', () => {
+  it('does not inflate a measure when another metric of the query lives on a many-side table', async () => {
+    const result = await rows({ metrics: ['revenue', 'quantity'], groupBy: ['customer__region'], orderBy: ['customer__region'] });
+    // A naive orders JOIN order_items would count order 10 (100.00) three times: EU revenue 350.
+    expect(result).toEqual([
+      { customer__region: 'EU', revenue: '150.00', quantity: '6' },
+      { customer__region: 'US', revenue: '30.00', quantity: '4' },
+    ]);
+  });
+
+  it('names a two-hop dimension by its full entity path', () => {
+    expect(compileMetricQuery(model(), { metrics: ['quantity'], groupBy: ['customer__region'] }).columns).toEqual(['order__customer__region', 'quantity']);
+  });
+
+  it('truncates metric_time to the grain asked for and applies inclusive time bounds', async () => {
+    expect(await rows({ metrics: ['revenue'], groupBy: ['metric_time__month'], orderBy: ['metric_time__month'] })).toEqual([
+      { metric_time__month: '2024-01-01 00:00:00', revenue: '130.00' },
+      { metric_time__month: '2024-02-01 00:00:00', revenue: '50.00' },
+    ]);
+    expect(await rows({ metrics: ['revenue'], startTime: '2024-01-20', endTime: '2024-01-20' })).toEqual([{ revenue: '30.00' }]);
+  });
+
+  it('computes ratio and filtered metrics', async () => {
+    expect(await rows({ metrics: ['revenue_per_order', 'completed_revenue'], groupBy: ['customer__region'], orderBy: ['customer__region'] })).toEqual([
+      { customer__region: 'EU', revenue_per_order: 75, completed_revenue: '100.00' },
+      { customer__region: 'US', revenue_per_order: 30, completed_revenue: '30.00' },
+    ]);
+  });
+
+  it('applies where filters in template and plain form alike', async () => {
+    const template = await rows({ metrics: ['revenue'], where: ["{{ Dimension('customer__region') }} = 'EU'"] });
+    const plain = await rows({ metrics: ['revenue'], where: ["customer__region = 'EU'"] });
+    expect(template).toEqual([{ revenue: '150.00' }]);
+    expect(plain).toEqual(template);
+  });
+
+  it('lists dimension values when no metric is asked for', async () => {
+    expect(await rows({ groupBy: ['customer__region'], orderBy: ['-customer__region'] })).toEqual([{ customer__region: 'US' }, { customer__region: 'EU' }]);
+  });
+
+  it('is deterministic and renders PostgreSQL intervals differently from DuckDB', () => {
+    const query: MetricQuery = { metrics: ['revenue', 'quantity'], groupBy: ['metric_time__week', 'customer__region'], startTime: '2024-01-01' };
+    expect(compileMetricQuery(model(), query).sql).toBe(compileMetricQuery(model(), query).sql);
+    const duck = compileMetricQuery(model(), { ...query, endTime: '2024-02-01' }).sql;
+    const pg = compileMetricQuery(model(), { ...query, endTime: '2024-02-01' }, { dialect: DIALECTS.postgres }).sql;
+    expect(duck).toContain('+ INTERVAL 7 day');
+    expect(pg).toContain("+ INTERVAL '7 day'");
+  });
+
+  it('suggests the metric a typo meant', () => {
+    expect(() => compileMetricQuery(model(), { metrics: ['revnue'] })).toThrow('Unknown metric "revnue" in semantic model shop. Did you mean "revenue"?');
+  });
+
+  it('suggests the dimension a typo meant', () => {
+    expect(() => compileMetricQuery(model(), { metrics: ['revenue'], groupBy: ['customer__regoin'] })).toThrow('Unknown dimension or entity "customer__regoin". Did you mean "customer" or "customer__region"?');
+  });
+
+  it('refuses a dimension no join path reaches from a metric', () => {
+    expect(() => compileMetricQuery(model(), { metrics: ['spend'], groupBy: ['customer__region'] })).toThrow(
+      '"customer__region" cannot be reached from metric spend (measure spend of campaigns): no chain of many-to-one joins (at most 2) leads from it to that dimension.',
+    );
+  });
+
+  it('refuses an ambiguous dimension and names both paths', () => {
+    expect(() => compileMetricQuery(model(MODEL + PROFILES), { metrics: ['revenue'], groupBy: ['customer__region'] })).toThrow(
+      '"customer__region" is ambiguous: it can be reached as customer__region (semantic model customers) or customer__region (semantic model customer_profiles).',
+    );
+  });
+
+  it('refuses invalid grains', () => {
+    expect(() => compileMetricQuery(model(), { metrics: ['revenue'], groupBy: ['customer__region__month'] })).toThrow('"customer__region__month": customer__region is not a time dimension, so it takes no grain or date part.');
+    expect(() => compileMetricQuery(model(), { metrics: ['revenue'], groupBy: ['order__ordered_at__hour'] })).toThrow('"order__ordered_at__hour" asks for hour, finer than order__ordered_at holds (day).');
+    expect(() => compileMetricQuery(model(), { metrics: ['revenue'], groupBy: ['metric_time__extract_fortnight'] })).toThrow('Unknown date part "fortnight" in "metric_time__extract_fortnight".');
+  });
+
+  it('refuses an order_by that is not in the query', () => {
+    expect(() => compileMetricQuery(model(), { metrics: ['revenue'], orderBy: ['-quantity'] })).toThrow('Cannot order by "quantity": it is not a metric or group-by item of the query.');
+  });
+
+  it('says when a time feature needs a time spine the model lacks', () => {
+    const text = `${MODEL}---\nmetric:\n  name: revenue_last_week\n  type: derived\n  type_params:\n    expr: revenue\n    metrics: [{ name: revenue, offset_window: 7 days }]\n`;
+    expect(() => compileMetricQuery(model(text), { metrics: ['revenue_last_week'], groupBy: ['metric_time'] })).toThrow('declares no time spine at day grain or finer');
+  });
+});
