@@ -112,3 +112,61 @@ describe('stratum validate', () => {
     expect(bad.stdout).toMatch(/broken\.yml:9:\d+: error: Unknown measure "bokings" in metric "total".*Did you mean "bookings"\?/);
   });
 });
+
+describe('metric queries over MCP and the CLI', () => {
+  const HAND_WRITTEN = `SELECT CASE c.region_id WHEN 1 THEN 'North America' WHEN 2 THEN 'Europe' WHEN 3 THEN 'APAC' WHEN 4 THEN 'LATAM' END AS region, SUM(oi.line_total) AS revenue
+    FROM order_items oi JOIN orders o ON oi.order_id = o.order_id JOIN customers c ON o.customer_id = c.customer_id
+    WHERE o.status <> 'cancelled' GROUP BY 1 ORDER BY 1`;
+
+  it('generate_sql compiles a metric query, plans it, and its rows match hand-written SQL', async () => {
+    const generated = (await modern.client.callTool({ name: 'generate_sql', arguments: { metrics: ['revenue'], group_by: ['customer__region'], order_by: ['customer__region'] } })) as ToolResult;
+    expect(generated.isError).toBeFalsy();
+    const structured = generated.structuredContent as { sql: string; source: string; semantic_model: string; validated: boolean; explanation: string; columns: string[] };
+    expect({ source: structured.source, semantic_model: structured.semantic_model, validated: structured.validated, columns: structured.columns }).toEqual({
+      source: 'semantic_compiler',
+      semantic_model: 'retail',
+      validated: true,
+      columns: ['order__customer__region', 'revenue'],
+    });
+    expect(structured.explanation).toContain("where {{ Dimension('order__status') }} != 'cancelled'");
+    const compiled = (await modern.client.callTool({ name: 'run_sql', arguments: { sql: structured.sql } })) as ToolResult;
+    const expected = (await modern.client.callTool({ name: 'run_sql', arguments: { sql: HAND_WRITTEN } })) as ToolResult;
+    const rowsOf = (result: ToolResult) => (result.structuredContent as { rows: unknown[][] }).rows;
+    expect(rowsOf(compiled).length).toBe(4);
+    expect(rowsOf(compiled)).toEqual(rowsOf(expected));
+  });
+
+  it('generate_sql explains what to fix for an unknown metric, and for a bare question', async () => {
+    const unknown = (await modern.client.callTool({ name: 'generate_sql', arguments: { metrics: ['revenu'] } })) as ToolResult;
+    expect(unknown.isError).toBe(true);
+    expect(text(unknown)).toContain('Unknown metric "revenu" in semantic model retail. Did you mean "revenue"');
+    const question = (await modern.client.callTool({ name: 'generate_sql', arguments: { question: 'What was revenue by region?' } })) as ToolResult;
+    expect(question.isError).toBe(true);
+    expect(text(question)).toContain('give a structured metric query instead');
+    expect(text(question)).toContain('{"metrics": ["revenue"], "group_by": ["metric_time__month"]}');
+  });
+
+  it('get_dimension_values finds the exact spelling of a value', async () => {
+    const all = (await modern.client.callTool({ name: 'get_dimension_values', arguments: { dimension: 'customer__region' } })) as ToolResult;
+    expect(all.structuredContent).toEqual({ semantic_model: 'retail', dimension: 'customer__region', values: ['APAC', 'Europe', 'LATAM', 'North America'], truncated: false });
+    const searched = (await modern.client.callTool({ name: 'get_dimension_values', arguments: { dimension: 'customer__region', search: "AMERICA'" } })) as ToolResult;
+    expect(searched.structuredContent).toEqual({ semantic_model: 'retail', dimension: 'customer__region', values: [], truncated: false });
+    const insensitive = (await modern.client.callTool({ name: 'get_dimension_values', arguments: { dimension: 'customer__region', search: 'AMERICA' } })) as ToolResult;
+    expect(insensitive.structuredContent).toEqual({ semantic_model: 'retail', dimension: 'customer__region', values: ['North America'], truncated: false });
+    const limited = (await modern.client.callTool({ name: 'get_dimension_values', arguments: { dimension: 'customer__region', limit: 2 } })) as ToolResult;
+    expect(limited.structuredContent).toEqual({ semantic_model: 'retail', dimension: 'customer__region', values: ['APAC', 'Europe'], truncated: true });
+  });
+
+  it('stratum query prints the SQL or the result table', () => {
+    const config = join(dir, 'stratum.yaml');
+    const sqlOnly = spawnSync(process.execPath, [CLI, 'query', '--config', config, '--metrics', 'revenue', '--group-by', 'customer__region', '--sql-only'], { encoding: 'utf8' });
+    expect(sqlOnly.status).toBe(0);
+    expect(sqlOnly.stdout).toMatch(/^SELECT\n/);
+    const table = spawnSync(process.execPath, [CLI, 'query', '--config', config, '--metrics', 'revenue', '--group-by', 'customer__region', '--order-by', 'customer__region'], { encoding: 'utf8' });
+    expect(table.status).toBe(0);
+    expect(table.stdout.split('\n').slice(0, 3)).toEqual(['| order__customer__region | revenue |', '|---|---|', expect.stringMatching(/^\| APAC \| \d+\.\d{2} \|$/)]);
+    const bad = spawnSync(process.execPath, [CLI, 'query', '--config', config, '--metrics', 'revenu'], { encoding: 'utf8' });
+    expect(bad.status).toBe(2);
+    expect(bad.stderr).toContain('Unknown metric "revenu"');
+  });
+});
