@@ -1,23 +1,12 @@
+import pg from 'pg';
 import { StratumError } from '../../errors.js';
-
-interface DatabaseErrorLike {
-  code?: string;
-  message: string;
-  hint?: string;
-  detail?: string;
-  position?: string;
-}
-
-function isDatabaseError(error: unknown): error is DatabaseErrorLike & Error {
-  return error instanceof Error && typeof (error as DatabaseErrorLike).code === 'string';
-}
 
 const NAMES_HINT = 'Check table and column names with list_tables and describe_table; PostgreSQL folds unquoted names to lower case.';
 
 /** Turns a PostgreSQL error (SQLSTATE) into an actionable StratumError; the server's own hint is kept. */
 export function translatePostgresError(error: unknown, datasource: string): StratumError {
   if (error instanceof StratumError) return error;
-  if (!isDatabaseError(error)) {
+  if (!(error instanceof pg.DatabaseError)) {
     const message = error instanceof Error ? error.message : String(error);
     if (/ECONNREFUSED|ENOTFOUND|ETIMEDOUT|EHOSTUNREACH|timeout expired|Connection terminated|connection is not open|Client was closed/i.test(message)) {
       return unavailable(datasource, message);

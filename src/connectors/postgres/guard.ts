@@ -41,6 +41,8 @@ export function refusedFunction(name: string): string | undefined {
   return REFUSED_FUNCTIONS.find(([pattern]) => pattern.test(name))?.[1];
 }
 
+const EXPLAIN = 'EXPLAIN (FORMAT JSON, VERBOSE) ';
+
 export interface Classified {
   nodes: PlanNode[];
 }
@@ -50,10 +52,13 @@ export async function classify(client: ClientBase, sql: string, timeoutMs: numbe
   if (sql.trim() === '') throw empty();
   let plan: PlanNode | undefined;
   try {
-    const result = await queryExtended<{ 'QUERY PLAN': { Plan: PlanNode }[] }>(client, `EXPLAIN (FORMAT JSON, VERBOSE) ${sql}`);
+    const result = await queryExtended<{ 'QUERY PLAN': { Plan: PlanNode }[] }>(client, `${EXPLAIN}${sql}`);
     plan = result.rows[0]?.['QUERY PLAN'][0]?.Plan;
   } catch (error) {
-    const code = (error as { code?: string }).code;
+    // Positions count from the start of the user's SQL, not of the EXPLAIN around it.
+    const located = error as { code?: string; position?: string };
+    if (located.position) located.position = String(Math.max(1, Number(located.position) - EXPLAIN.length));
+    const code = located.code;
     if (code !== '42601' || /multiple commands/.test((error as Error).message)) throw error;
     // Not explainable: a utility command, an empty statement, or a plain syntax error. Parsing the
     // statement alone (without running it) tells which.

@@ -142,6 +142,7 @@ export class PostgresTypes {
     if (modifier < 0) return name;
     if (name === 'numeric' && modifier >= 4) return `numeric(${((modifier - 4) >> 16) & 0xffff},${(modifier - 4) & 0xffff})`;
     if ((name === 'character varying' || name === 'character') && modifier >= 4) return `${name}(${modifier - 4})`;
+    if (name === 'bit' || name === 'bit varying') return `${name}(${modifier})`;
     return name;
   }
 
