@@ -72,7 +72,6 @@ export class PostgresConnector implements Connector {
     if (signal?.aborted) throw cancelled();
     const client = await this.connect();
     const stop = this.interruptOn(client, timeoutMs, signal);
-    let reusable = true;
     try {
       await beginReadOnly(client, timeoutMs);
       const result = await work(client);
@@ -84,9 +83,9 @@ export class PostgresConnector implements Connector {
       throw translatePostgresError(error, this.name);
     } finally {
       stop.dispose();
-      if (stop.fired()) reusable = false;
-      else await client.query('ROLLBACK').catch(() => (reusable = false));
-      client.release(reusable ? undefined : true);
+      // The caller does not wait for the ROLLBACK; the connection goes back to the pool after it.
+      if (stop.fired()) client.release(true);
+      else void client.query('ROLLBACK').then(() => client.release(), () => client.release(true));
     }
   }
 
@@ -149,14 +148,17 @@ export class PostgresConnector implements Connector {
   async execute(sql: string, options: ExecuteOptions): Promise<QueryResult> {
     const started = performance.now();
     return this.readOnly(options.timeoutMs, options.signal, async (client) => {
-      await classify(client, sql, options.timeoutMs);
+      const { nodes } = await classify(client, sql, options.timeoutMs);
       const fields = await openPortal(client, sql, PORTAL);
       await this.types.ensure(client, fields.map((field) => field.dataTypeID));
       const converters = fields.map((field) => this.types.converter(field.dataTypeID));
       const budget = new ResultBudget(options.maxRows, options.maxChars);
       const batch = Math.min(options.maxRows + 1, FETCH_ROWS);
+      // A result the planner expects to fit is read whole, so the server may use parallel workers.
+      const expectedRows = Number(nodes[0]?.['Plan Rows'] ?? Infinity);
+      const whole = expectedRows * 4 <= batch;
       reading: for (;;) {
-        const { rows, done } = await client.query(new FetchRows(PORTAL, batch)).result;
+        const { rows, done } = await client.query(whole ? new FetchRows(PORTAL, 0, options.maxRows + 1) : new FetchRows(PORTAL, batch)).result;
         for (const row of rows) {
           if (!budget.offer(row.map((value, index) => converters[index]!(value)))) break reading;
         }

@@ -83,7 +83,11 @@ export interface RowBatch {
   done: boolean;
 }
 
-/** Execute up to `count` more rows of an open portal. */
+/**
+ * Execute up to `count` more rows of an open portal (0: all of them), keeping at most `keep`.
+ * PostgreSQL runs a portal without parallel workers when Execute carries a row limit, so a result
+ * the planner expects to be small is read in one go and what exceeds `keep` is dropped on arrival.
+ */
 export class FetchRows extends ProtocolStep<RowBatch> {
   private readonly rows: (string | null)[][] = [];
   private done = false;
@@ -91,6 +95,7 @@ export class FetchRows extends ProtocolStep<RowBatch> {
   constructor(
     private readonly portal: string,
     private readonly count: number,
+    private readonly keep = count,
   ) {
     super();
   }
@@ -101,7 +106,7 @@ export class FetchRows extends ProtocolStep<RowBatch> {
   }
 
   override handleDataRow(message: { fields: (string | null)[] }): void {
-    this.rows.push(message.fields);
+    if (this.rows.length < this.keep) this.rows.push(message.fields);
   }
 
   override handleCommandComplete(): void {
