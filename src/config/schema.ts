@@ -106,6 +106,7 @@ export type StratumConfigInput = z.input<typeof configSchema>;
 export type ParsedConfig = z.output<typeof configSchema>;
 export type DatasourceConfig = z.output<typeof datasourceSchema>;
 export type DuckDBDatasourceConfig = z.output<typeof duckdbDatasource>;
+export type PostgresDatasourceConfig = z.output<typeof postgresDatasource>;
 export type LimitsConfig = z.output<typeof limitsSchema>;
 
 /** The loaded config: parsed, paths made absolute, plus where it came from. */

@@ -1,5 +1,4 @@
 import type { DatasourceConfig } from '../config/index.js';
-import { StratumError } from '../errors.js';
 import type { Connector } from './types.js';
 
 export type * from './types.js';
@@ -12,11 +11,9 @@ export async function createConnector(name: string, config: DatasourceConfig): P
       const { DuckDBConnector } = await import('./duckdb/connector.js');
       return new DuckDBConnector(name, config);
     }
-    case 'postgres':
-      throw new StratumError(
-        'NOT_IMPLEMENTED',
-        `Datasource "${name}" is PostgreSQL, which this version of Stratum does not serve yet.`,
-        'Use a DuckDB datasource for now; PostgreSQL support is on the roadmap.',
-      );
+    case 'postgres': {
+      const { PostgresConnector } = await import('./postgres/connector.js');
+      return new PostgresConnector(name, config);
+    }
   }
 }

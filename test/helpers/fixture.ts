@@ -44,10 +44,15 @@ export async function createShopDatabase(dir: string): Promise<{ databasePath: s
 
 /** Writes stratum.yaml for a database; returns its path. */
 export function writeConfig(dir: string, databasePath: string, limits: { max_rows?: number; max_chars?: number; timeout_ms?: number } = {}): string {
+  return writeDatasourceConfig(dir, `{ type: duckdb, path: ${JSON.stringify(databasePath)} }`, limits);
+}
+
+/** Writes stratum.yaml with one datasource `shop` given as a YAML flow mapping; returns its path. */
+export function writeDatasourceConfig(dir: string, datasource: string, limits: { max_rows?: number; max_chars?: number; timeout_ms?: number } = {}): string {
   const configPath = join(dir, 'stratum.yaml');
   const limitLines = Object.entries({ max_rows: 1000, max_chars: 50_000, timeout_ms: 30_000, ...limits })
     .map(([key, value]) => `${key}: ${value}`)
     .join(', ');
-  writeFileSync(configPath, `datasources:\n  shop: { type: duckdb, path: ${JSON.stringify(databasePath)} }\nlimits: { ${limitLines} }\n`);
+  writeFileSync(configPath, `datasources:\n  shop: ${datasource}\nlimits: { ${limitLines} }\n`);
   return configPath;
 }

@@ -3,6 +3,7 @@ import { DuckDBInstance, type DuckDBConnection, type DuckDBPreparedStatement } f
 import type { DuckDBDatasourceConfig } from '../../config/index.js';
 import { StratumError } from '../../errors.js';
 import { ResultBudget } from '../budget.js';
+import { quoteIdent, splitTableName } from '../names.js';
 import type { CatalogSnapshot, Connector, ExecuteOptions, ExplainResult, JsonValue, QueryResult } from '../types.js';
 import { prepareReadOnly, translateDuckDBError, type ParseTree } from './guard.js';
 import { introspectDuckDB } from './introspect.js';
@@ -165,7 +166,7 @@ export class DuckDBConnector implements Connector {
   }
 
   async sampleValues(table: string, column: string, limit: number): Promise<JsonValue[]> {
-    const [schema, name] = splitTableName(table);
+    const [schema, name] = splitTableName(table, 'main');
     // Identifiers come from the catalog, quoted; a seeded reservoir keeps samples stable between runs.
     const sql = `SELECT v FROM (SELECT ${quoteIdent(column)} AS v FROM ${quoteIdent(schema)}.${quoteIdent(name)} USING SAMPLE reservoir(20000 ROWS) REPEATABLE (7)) WHERE v IS NOT NULL GROUP BY v ORDER BY count(*) DESC, v LIMIT ${Math.max(1, Math.floor(limit))}`;
     return this.withConnection(async (connection) => {
@@ -185,15 +186,6 @@ export class DuckDBConnector implements Connector {
     opened?.connection.closeSync();
     if (instance) (await instance.catch(() => undefined))?.closeSync();
   }
-}
-
-export function quoteIdent(identifier: string): string {
-  return `"${identifier.replace(/"/g, '""')}"`;
-}
-
-function splitTableName(table: string): [string, string] {
-  const parts = table.split('.');
-  return parts.length >= 2 ? [parts[parts.length - 2]!, parts[parts.length - 1]!] : ['main', table];
 }
 
 /** Interrupts the connection on timeout or abort, and turns the interruption into the right error. */
