@@ -24,6 +24,8 @@ export interface StratumHttpServer {
   close(): Promise<void>;
 }
 
+const HEALTH_TIMEOUT_MS = 5000;
+
 type Route =
   | { kind: 'health' }
   | { kind: 'mcp' | 'sse'; subagent: string | undefined }
@@ -72,8 +74,8 @@ export async function startHttpServer(context: AppContext, settings: HttpSetting
     const datasources = await Promise.all(
       Object.entries(context.config.datasources).map(async ([name, datasource]) => {
         try {
-          const connector = await context.connector(name);
-          await connector.execute('SELECT 1', { maxRows: 1, maxChars: 100, timeoutMs: 5000 });
+          const probe = context.connector(name).then((connector) => connector.execute('SELECT 1', { maxRows: 1, maxChars: 100, timeoutMs: HEALTH_TIMEOUT_MS }));
+          await Promise.race([probe, new Promise((_, reject) => setTimeout(() => reject(new Error(`no answer within ${HEALTH_TIMEOUT_MS} ms`)), HEALTH_TIMEOUT_MS).unref())]);
           return { name, type: datasource.type, status: 'ok' as const };
         } catch (error) {
           return { name, type: datasource.type, status: 'error' as const, error: error instanceof Error ? error.message.split('\n')[0] : String(error) };
