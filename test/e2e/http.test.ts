@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { spawnSync } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { CLI } from '../helpers/clients.js';
+import { CLI, waitFor } from '../helpers/clients.js';
 import { createShopDatabase, sha256, tempDir, writeConfig } from '../helpers/fixture.js';
 import { connectV1Http, connectV1Sse, connectV2Http, initializeBody, MCP_POST_HEADERS, rawRequest, spawnHttpServer, type SpawnedHttpServer } from '../helpers/http.js';
 
@@ -156,6 +156,17 @@ describe('operations', () => {
     await client.close();
     expect(server.stderr()).toContain('stratum serving over HTTP');
     expect(server.stderr()).not.toContain('SQL-MARKER-7731');
+  });
+
+  it('interrupts the running query when a modern client cancels its request', async () => {
+    const client = await connectV2Http(`${server.url}/mcp`);
+    const controller = new AbortController();
+    const pending = client.callTool({ name: 'run_sql', arguments: { sql: 'SELECT count(*) FROM range(1000000000000) a WHERE a.range % 7 = 3' } }, { signal: controller.signal });
+    setTimeout(() => controller.abort('user pressed stop'), 300);
+    await expect(pending).rejects.toThrow();
+    await waitFor(() => server.stderr().includes('"code":"QUERY_CANCELLED"'), 1200);
+    expect(rowsOf(await client.callTool({ name: 'run_sql', arguments: { sql: 'SELECT 8 AS n' } }))).toEqual([[8]]);
+    await client.close();
   });
 
   it('finishes a request in flight on SIGTERM, then exits 0', async () => {

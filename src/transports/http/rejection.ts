@@ -12,6 +12,15 @@ export interface Rejection {
   headers?: Record<string, string>;
 }
 
+export function bodyTooLarge(limit: number): Rejection {
+  return {
+    status: 413,
+    reason: 'body_too_large',
+    message: `Request body exceeds ${limit} bytes.`,
+    hint: 'Send a smaller request, or raise server.http.max_body_bytes.',
+  };
+}
+
 export function rejectionBody(rejection: Rejection): string {
   return JSON.stringify({
     jsonrpc: '2.0',

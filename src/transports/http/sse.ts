@@ -1,9 +1,9 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { toWebRequest } from '@modelcontextprotocol/node';
 import { SSEServerTransport } from '@modelcontextprotocol/server-legacy/sse';
 import type { Logger } from '../../logger.js';
 import type { Principal } from './auth.js';
-import { sendRejection } from './rejection.js';
+import { bodyTooLarge, sendRejection } from './rejection.js';
+import { readWebRequest } from './respond.js';
 import type { ScopeResolver } from './scope.js';
 import { SessionTable } from './sessions.js';
 import type { HttpSettings } from './settings.js';
@@ -48,28 +48,13 @@ export class SseEndpoint {
       });
       return;
     }
-    let body: string;
-    try {
-      body = await (await toWebRequest(req, undefined, { maxRequestBodySize: this.settings.maxBodyBytes })).text();
-    } catch (error) {
-      if ((error as { status?: number }).status !== 413) throw error;
-      sendRejection(res, bodyTooLarge(this.settings.maxBodyBytes));
-      return;
-    }
+    const request = await readWebRequest(req, res, this.settings.maxBodyBytes);
+    if (!request) return sendRejection(res, bodyTooLarge(this.settings.maxBodyBytes));
     this.sessions.track(session, res);
-    await session.transport.handlePostMessage(req, res, body);
+    await session.transport.handlePostMessage(req, res, await request.text());
   }
 
   async close(): Promise<void> {
     await this.sessions.closeAll();
   }
-}
-
-export function bodyTooLarge(limit: number) {
-  return {
-    status: 413,
-    reason: 'body_too_large',
-    message: `Request body exceeds ${limit} bytes.`,
-    hint: 'Send a smaller request, or raise server.http.max_body_bytes.',
-  };
 }

@@ -1,6 +1,5 @@
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { toNodeHandler } from '@modelcontextprotocol/node';
 import {
   createMcpHandler,
   isLegacyRequest,
@@ -11,7 +10,8 @@ import {
 } from '@modelcontextprotocol/server';
 import type { Logger } from '../../logger.js';
 import type { Principal } from './auth.js';
-import { rejectionBody } from './rejection.js';
+import { bodyTooLarge, rejectionBody, sendRejection } from './rejection.js';
+import { readWebRequest, writeWebResponse } from './respond.js';
 import type { ScopeResolver } from './scope.js';
 import { SessionTable } from './sessions.js';
 import type { HttpSettings } from './settings.js';
@@ -38,11 +38,9 @@ export class StreamableEndpoint {
   async handle(req: IncomingMessage, res: ServerResponse, scope: string | undefined, principal: Principal): Promise<void> {
     const session = this.sessions.find(header(req, 'mcp-session-id'), principal.name);
     if (session && req.method !== 'GET') this.sessions.track(session, res);
-    const handler = toNodeHandler(
-      { fetch: (request) => this.fetch(request, scope, principal) },
-      { maxRequestBodySize: this.settings.maxBodyBytes, onerror: this.onerror },
-    );
-    await handler(req, res);
+    const request = await readWebRequest(req, res, this.settings.maxBodyBytes);
+    if (!request) return sendRejection(res, bodyTooLarge(this.settings.maxBodyBytes));
+    await writeWebResponse(res, await this.fetch(request, scope, principal));
   }
 
   async close(): Promise<void> {
