@@ -28,17 +28,22 @@ const program = new Command()
 
 program
   .command('serve', { isDefault: true })
-  .description('Serve MCP over stdio (the default command)')
+  .description('Serve MCP over stdio (the default command), or over HTTP with --http')
   .option('-c, --config <file>', 'path to stratum.yaml (default: ./stratum.yaml)')
   .option('--subagent <name>', 'serve only one subagent (its scope enforced)')
-  .option('--http', 'serve Streamable HTTP instead of stdio')
-  .option('--host <host>', 'HTTP bind address')
+  .option('--http', 'serve Streamable HTTP (/mcp) and legacy SSE (/sse) instead of stdio')
+  .option('--host <host>', 'HTTP bind address (default: server.http.host, 127.0.0.1)')
   .addOption(new Option('--port <port>', 'HTTP port').argParser(parseNumber))
-  .action(async (options: { config?: string; subagent?: string; http?: boolean }) => {
-    if (options.http) throw new StratumError('NOT_IMPLEMENTED', 'The HTTP transport is not available in this version yet.', 'Serve over stdio (omit --http).');
+  .action(async (options: { config?: string; subagent?: string; http?: boolean; host?: string; port?: number }) => {
     if (options.subagent) throw new StratumError('NOT_IMPLEMENTED', 'Subagents are not available in this version yet.', 'Serve without --subagent.');
     const config = loadConfig(options.config);
     const logger = createLogger(process.env.STRATUM_LOG_LEVEL ?? config.log_level ?? 'info');
+    if (options.http) {
+      const { resolveHttpSettings, runHttpServer } = await import('./transports/http.js');
+      const settings = resolveHttpSettings(config, { host: options.host, port: options.port });
+      await runHttpServer(new AppContext(config, logger), settings);
+      return;
+    }
     const { runStdioServer } = await import('./transports/stdio.js');
     await runStdioServer(new AppContext(config, logger));
   });
@@ -130,7 +135,7 @@ program
 program.parseAsync(process.argv).catch((error: unknown) => {
   if (error instanceof StratumError) {
     process.stderr.write(`stratum: ${error.toText()}\n`);
-    process.exit(error instanceof ConfigError || error.code === 'CONFIG_NOT_FOUND' || error.code === 'INVALID_ARGUMENT' || error.code === 'NOT_IMPLEMENTED' ? EXIT_USAGE : 1);
+    process.exit(error instanceof ConfigError || error.code === 'CONFIG_INVALID' || error.code === 'CONFIG_NOT_FOUND' || error.code === 'INVALID_ARGUMENT' || error.code === 'NOT_IMPLEMENTED' ? EXIT_USAGE : 1);
   }
   process.stderr.write(`stratum: ${error instanceof Error ? error.message : String(error)}\n`);
   process.exit(1);

@@ -76,11 +76,13 @@ const httpSchema = z.strictObject({
   host: z.string().default('127.0.0.1'),
   port: z.number().int().min(0).max(65_535).default(3333),
   allowed_origins: z.array(z.string()).default([]),
+  allowed_hosts: z.array(z.string()).optional(),
   tokens: z.array(httpTokenSchema).default([]),
   stateless: z.boolean().default(false),
   max_body_bytes: z.number().int().positive().optional(),
   session_idle_ms: z.number().int().positive().optional(),
   rate_limit_per_minute: z.number().int().positive().optional(),
+  shutdown_grace_ms: z.number().int().nonnegative().optional(),
 });
 
 export const configSchema = z.strictObject({
