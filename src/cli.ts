@@ -3,6 +3,7 @@ import { Command, InvalidArgumentError, Option } from 'commander';
 import { AppContext } from './context.js';
 import { ConfigError, findConfigFile, loadConfigFile, type StratumConfig } from './config/index.js';
 import { StratumError } from './errors.js';
+import { registerKnowledgeCommands } from './knowledge-commands.js';
 import { createLogger } from './logger.js';
 import { CLIENT_CONFIG_LOCATIONS, mcpClientConfig, type ClientName } from './mcp-config.js';
 import { VERSION } from './version.js';
@@ -68,6 +69,8 @@ program
     const { validateWorkspace } = await import('./validate-command.js');
     process.exitCode = await validateWorkspace(paths, options.config, (line) => process.stdout.write(`${line}\n`));
   });
+
+registerKnowledgeCommands(program);
 
 program
   .command('mcp-config')
