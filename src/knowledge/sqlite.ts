@@ -219,7 +219,10 @@ export class SqliteKnowledgeStore implements KnowledgeStore {
 
   private migrate(): void {
     const version = () => this.db.pragma('user_version', { simple: true }) as number;
-    if (version() >= MIGRATIONS.length) return;
+    if (version() > MIGRATIONS.length) {
+      throw new Error(`the store has schema version ${version()}, newer than this Stratum (${MIGRATIONS.length}); upgrade Stratum`);
+    }
+    if (version() === MIGRATIONS.length) return;
     // IMMEDIATE takes the write lock first, so two processes opening a new store migrate it once.
     this.db.transaction(() => {
       for (let next = version(); next < MIGRATIONS.length; next++) {
@@ -227,9 +230,6 @@ export class SqliteKnowledgeStore implements KnowledgeStore {
         this.db.pragma(`user_version = ${next + 1}`);
       }
     }).immediate();
-    if (version() > MIGRATIONS.length) {
-      throw new Error(`the store has schema version ${version()}, newer than this Stratum (${MIGRATIONS.length}); upgrade Stratum`);
-    }
   }
 
   private bumpRevision(): void {
