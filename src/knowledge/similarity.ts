@@ -35,8 +35,10 @@ function features(tokens: string[]): Map<string, number> {
 }
 
 export class QuestionIndex<T> {
-  private readonly documents: { question: string; item: T; vector: Vector; norm: number; numbers: Set<string>; intents: Set<string> }[] = [];
+  private readonly documents: { question: string; item: T; norm: number; numbers: Set<string>; intents: Set<string> }[] = [];
   private readonly documentFrequency = new Map<string, number>();
+  /** feature -> [document, weight] pairs: a search touches only the documents sharing a feature. */
+  private readonly postings = new Map<string, [number, number][]>();
 
   constructor(entries: IndexedQuestion<T>[]) {
     const featureSets = entries.map((entry) => {
@@ -46,7 +48,12 @@ export class QuestionIndex<T> {
     for (const { counts } of featureSets) for (const feature of counts.keys()) this.documentFrequency.set(feature, (this.documentFrequency.get(feature) ?? 0) + 1);
     for (const { entry, tokens, counts } of featureSets) {
       const vector = this.weigh(counts);
-      this.documents.push({ question: entry.question, item: entry.item, vector, norm: norm(vector), numbers: numbersOf(tokens), intents: intentsOf(tokens) });
+      for (const [feature, weight] of vector) {
+        const list = this.postings.get(feature) ?? [];
+        list.push([this.documents.length, weight]);
+        this.postings.set(feature, list);
+      }
+      this.documents.push({ question: entry.question, item: entry.item, norm: norm(vector), numbers: numbersOf(tokens), intents: intentsOf(tokens) });
     }
   }
 
@@ -75,14 +82,18 @@ export class QuestionIndex<T> {
     const queryNorm = norm(query);
     const numbers = numbersOf(tokens);
     const intents = intentsOf(tokens);
-    const matches: QuestionMatch<T>[] = [];
-    for (const document of this.documents) {
-      let dot = 0;
-      for (const [feature, weight] of query) {
-        const other = document.vector.get(feature);
-        if (other !== undefined) dot += weight * other;
+    const dots = new Float64Array(this.documents.length);
+    const touched: number[] = [];
+    for (const [feature, weight] of query) {
+      for (const [document, other] of this.postings.get(feature) ?? []) {
+        if (dots[document] === 0) touched.push(document);
+        dots[document] = dots[document]! + weight * other;
       }
-      if (dot === 0) continue;
+    }
+    const matches: QuestionMatch<T>[] = [];
+    for (const position of touched) {
+      const dot = dots[position]!;
+      const document = this.documents[position]!;
       let score = dot / (queryNorm * document.norm);
       if (!sameSet(numbers, document.numbers)) score *= NUMBER_MISMATCH_FACTOR;
       if (!sameSet(intents, document.intents)) score *= INTENT_MISMATCH_FACTOR;
