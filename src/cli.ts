@@ -3,6 +3,7 @@ import { Command, InvalidArgumentError, Option } from 'commander';
 import { AppContext } from './context.js';
 import { ConfigError, findConfigFile, loadConfigFile, type StratumConfig } from './config/index.js';
 import { StratumError } from './errors.js';
+import { registerKnowledgeCommands } from './knowledge-commands.js';
 import { createLogger } from './logger.js';
 import { CLIENT_CONFIG_LOCATIONS, mcpClientConfig, type ClientName } from './mcp-config.js';
 import { VERSION } from './version.js';
@@ -119,6 +120,7 @@ program
       await context.close();
     }
   });
+registerKnowledgeCommands(program);
 
 program
   .command('mcp-config')

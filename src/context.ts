@@ -2,8 +2,10 @@ import type { StratumConfig } from './config/index.js';
 import { Catalog } from './catalog/index.js';
 import { createConnector, type Connector } from './connectors/index.js';
 import { StratumError, didYouMean } from './errors.js';
+import type { Knowledge } from './knowledge/index.js';
 import { logger as defaultLogger, type Logger } from './logger.js';
 import { SemanticRegistry } from './semantic/index.js';
+import { subagentNames } from './subagents/names.js';
 
 /**
  * Everything a server process shares across sessions: config, connectors and catalogs.
@@ -13,6 +15,7 @@ export class AppContext {
   private readonly connectors = new Map<string, Promise<Connector>>();
   private readonly catalogs = new Map<string, Promise<Catalog>>();
   private semanticRegistry: SemanticRegistry | undefined;
+  private knowledgeService: Promise<Knowledge> | undefined;
 
   constructor(
     readonly config: StratumConfig,
@@ -72,11 +75,34 @@ export class AppContext {
     return this.semanticRegistry;
   }
 
+  /** The knowledge store and learning loop (search_tables and generate_sql read it); loaded and opened on first use. */
+  knowledge(): Promise<Knowledge> {
+    if (!this.knowledgeService) {
+      this.knowledgeService = import('./knowledge/index.js').then(
+        ({ Knowledge, openKnowledgeStore }) =>
+          new Knowledge({
+            store: openKnowledgeStore(this.config.knowledge),
+            datasourceName: (requested) => this.datasourceName(requested),
+            connector: (datasource) => this.connector(datasource),
+            subagentNames: () => subagentNames(this.config.subagents.paths),
+            semanticModels: () => this.semantic.list(),
+            explainTimeoutMs: this.config.limits.timeout_ms,
+            logger: this.logger,
+          }),
+      );
+      this.knowledgeService.catch(() => (this.knowledgeService = undefined));
+    }
+    return this.knowledgeService;
+  }
+
   get limits() {
     return this.config.limits;
   }
 
   async close(): Promise<void> {
+    const knowledge = this.knowledgeService;
+    this.knowledgeService = undefined;
+    await (await knowledge?.catch(() => undefined))?.close();
     const connectors = await Promise.allSettled(this.connectors.values());
     this.connectors.clear();
     this.catalogs.clear();

@@ -10,6 +10,7 @@ Work in this order:
 1. list_tables to see what exists (schema.table names, comments, approximate sizes).
 2. describe_table on the tables that look relevant: columns, types, keys, the tables that reference it, and sample values of text columns (use them for exact filter literals).
 3. run_sql with ONE read-only SELECT. Prefer aggregates and LIMIT over raw rows; join on the declared keys; if a result says truncated, narrow the query as its warning suggests instead of asking for more rows.
+4. When the user says an answer was right or wrong, record_feedback with the question, the SQL and rating up/down (corrected_sql when known): later, similar questions reuse it.
 Errors come back as tool results that say what was wrong and how to fix the call; fix and retry rather than guessing table or column names.`;
 
 /** Builds one MCP server over the shared AppContext. Called once per connection (and protocol era). */

@@ -3,6 +3,7 @@ import type { Connector } from './types.js';
 
 export type * from './types.js';
 export { ResultBudget } from './budget.js';
+export { tablesInParseTree } from './duckdb/references.js';
 
 /** Builds the connector for a datasource. Engines load on demand so start-up stays fast. */
 export async function createConnector(name: string, config: DatasourceConfig): Promise<Connector> {

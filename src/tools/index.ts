@@ -7,6 +7,7 @@ import { registerLoadSemanticModel } from './load_semantic_model.js';
 import { registerRunSql } from './run_sql.js';
 import { registerGenerateSql } from './generate_sql.js';
 import { registerGetDimensionValues } from './get_dimension_values.js';
+import { registerRecordFeedback } from './record_feedback.js';
 
 const TOOLS: Record<string, (server: McpServer, context: AppContext) => void> = {
   list_tables: registerListTables,
@@ -16,6 +17,7 @@ const TOOLS: Record<string, (server: McpServer, context: AppContext) => void> = 
   load_semantic_model: registerLoadSemanticModel,
   generate_sql: registerGenerateSql,
   get_dimension_values: registerGetDimensionValues,
+  record_feedback: registerRecordFeedback,
 };
 
 export const TOOL_NAMES = Object.keys(TOOLS);

@@ -35,3 +35,11 @@ export async function guarded(tool: string, logger: Logger, body: () => Promise<
     return failure(error, logger, tool);
   }
 }
+
+/** Annotations for a tool that only adds records (feedback): nothing existing is changed or deleted. */
+export const APPEND_ONLY_ANNOTATIONS = {
+  readOnlyHint: false,
+  destructiveHint: false,
+  idempotentHint: false,
+  openWorldHint: false,
+} as const;
