@@ -139,7 +139,7 @@ const settings = [];
 }
 for (const name of ['spider_union', 'bird_union']) {
   const schemas = json(`union/${name}/tables.json`);
-  const byNormal = new Map(schemas.flatMap((schema) => schema.table_names.map((normal, t) => [`${schema.db_id}.${normal.toLowerCase()}`, `${schema.db_id}.${schema.table_names_original[t]}`])));
+  const byNormal = new Map(schemas.flatMap((schema) => schema.table_names.map((normal, t) => [`${schema.db_id}.${normal}`.toLowerCase(), `${schema.db_id}.${schema.table_names_original[t]}`])));
   const questions = json(`union/${name}/questions.json`);
   const gold = (item) => item.rel_schema.map((entry) => byNormal.get(entry.slice(0, entry.indexOf('(')).toLowerCase()));
   const factory = union(schemas);

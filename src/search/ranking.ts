@@ -20,7 +20,7 @@ export const DEFAULT_WEIGHTS: RankingWeights = {
   lexical: 1,
   schema: 0.6,
   value: 0.5,
-  knowledge: 0.8,
+  knowledge: 1.5,
   dense: 0.6,
   neighbour: 0.15,
   bridge: 0.3,

@@ -103,15 +103,25 @@ export class SearchService {
     const previous = new Map((persisted?.documents ?? index.allDocuments()).map((document) => [document.name, document]));
     if (persisted) for (const [key, vector] of Object.entries(persisted.embeddings)) index.embeddingCache.set(key, vector);
 
+    // Semantic models may spell names in another case than the catalog.
+    const catalogName = new Map(snapshot.tables.map((table) => [table.name.toLowerCase(), table.name]));
     const annotationsByTable = new Map<string, TableAnnotation[]>();
-    for (const annotation of semantic.tables) annotationsByTable.set(annotation.table, [...(annotationsByTable.get(annotation.table) ?? []), annotation]);
+    for (const annotation of semantic.tables) {
+      const name = catalogName.get(annotation.table.toLowerCase());
+      if (name) annotationsByTable.set(name, [...(annotationsByTable.get(name) ?? []), annotation]);
+    }
+    const semanticLinks = semantic.links.flatMap((link) => {
+      const left = catalogName.get(link.left.toLowerCase());
+      const right = catalogName.get(link.right.toLowerCase());
+      return left && right ? [{ ...link, left, right }] : [];
+    });
     const values = await this.sampleChangedTables(snapshot, previous, onProgress);
     const documents = snapshot.tables.map((table) => {
       const prior = previous.get(table.name);
       const reused = prior && prior.structureHash === structureHash(table) ? new Map(prior.columns.map((column) => [column.name, column.values])) : undefined;
       return tableDocument(table, annotationsByTable.get(table.name) ?? [], values.get(table.name) ?? reused);
     });
-    const declared = [...foreignKeyLinks(snapshot.tables), ...semantic.links];
+    const declared = [...foreignKeyLinks(snapshot.tables), ...semanticLinks];
     const counts = index.update(documents, [...declared, ...inferredLinks(snapshot.tables, declared)]);
     if (persisted && firstBuild) {
       // Against the persisted index, "changed" is what differs from the file, not from an empty index.
@@ -179,7 +189,9 @@ export class SearchService {
 
   private async refreshKnowledge(): Promise<void> {
     if (!this.options.knowledge || Date.now() - this.knowledgeLoadedAt < KNOWLEDGE_TTL_MS) return;
-    this.index!.setKnowledge(await this.options.knowledge.signals(this.options.datasource));
+    const catalogName = new Map(this.index!.allDocuments().map((document) => [document.name.toLowerCase(), document.name]));
+    const signals = await this.options.knowledge.signals(this.options.datasource);
+    this.index!.setKnowledge(signals.map((signal) => ({ ...signal, tables: signal.tables.map((table) => catalogName.get(table.toLowerCase()) ?? table) })));
     this.knowledgeLoadedAt = Date.now();
   }
 

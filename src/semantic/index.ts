@@ -5,3 +5,4 @@ export { describeMetric, dimensionReference, primaryEntityName } from './names.j
 export { validateSemanticModel, validateAgainstCatalog } from './validate.js';
 export { formatProblem, modelSummary, modelDetail, type ModelSummary, type ModelDetail } from './present.js';
 export { withColumnSamples, type ColumnSamples } from './samples.js';
+export { semanticSearchSignals, verifiedQuerySignals, physicalName } from './search-signals.js';

@@ -5,6 +5,7 @@ import { registerListTables } from './list_tables.js';
 import { registerListSemanticModels } from './list_semantic_models.js';
 import { registerLoadSemanticModel } from './load_semantic_model.js';
 import { registerRunSql } from './run_sql.js';
+import { registerSearchTables } from './search_tables.js';
 
 const TOOLS: Record<string, (server: McpServer, context: AppContext) => void> = {
   list_tables: registerListTables,
@@ -12,6 +13,7 @@ const TOOLS: Record<string, (server: McpServer, context: AppContext) => void> = 
   run_sql: registerRunSql,
   list_semantic_models: registerListSemanticModels,
   load_semantic_model: registerLoadSemanticModel,
+  search_tables: registerSearchTables,
 };
 
 export const TOOL_NAMES = Object.keys(TOOLS);
