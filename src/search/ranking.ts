@@ -19,7 +19,7 @@ export interface RankingWeights {
 export const DEFAULT_WEIGHTS: RankingWeights = {
   lexical: 1,
   schema: 0.6,
-  value: 0.5,
+  value: 0.9,
   knowledge: 1.5,
   dense: 0.6,
   neighbour: 0.15,
