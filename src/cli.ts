@@ -123,6 +123,22 @@ program
 registerKnowledgeCommands(program);
 
 program
+  .command('index')
+  .description('Build or refresh the search index (schema linking) of every datasource, or of one')
+  .option('-c, --config <file>', 'path to stratum.yaml')
+  .option('--datasource <name>', 'only this datasource')
+  .action(async (options: { config?: string; datasource?: string }) => {
+    const config = loadConfig(options.config);
+    const { indexDatasources } = await import('./index-command.js');
+    const context = new AppContext(config, createLogger(process.env.STRATUM_LOG_LEVEL ?? config.log_level ?? 'warn'));
+    try {
+      await indexDatasources(context, options.datasource, process.stderr, (line) => process.stdout.write(`${line}\n`));
+    } finally {
+      await context.close();
+    }
+  });
+
+program
   .command('mcp-config')
   .description('Print the JSON block to paste into an MCP client config')
   .addOption(new Option('--client <client>', 'which client').choices(['claude', 'cursor', 'vscode']).default('claude'))

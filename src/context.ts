@@ -4,8 +4,11 @@ import { createConnector, type Connector } from './connectors/index.js';
 import { StratumError, didYouMean } from './errors.js';
 import type { Knowledge } from './knowledge/index.js';
 import { logger as defaultLogger, type Logger } from './logger.js';
-import { SemanticRegistry } from './semantic/index.js';
+
 import { subagentNames } from './subagents/names.js';
+import { SemanticRegistry, semanticSearchSignals, verifiedQuerySignals } from './semantic/index.js';
+import { SearchService, combineKnowledge, createEmbedder, type KnowledgeSignals } from './search/index.js';
+import { dirname, join } from 'node:path';
 
 /**
  * Everything a server process shares across sessions: config, connectors and catalogs.
@@ -16,6 +19,9 @@ export class AppContext {
   private readonly catalogs = new Map<string, Promise<Catalog>>();
   private semanticRegistry: SemanticRegistry | undefined;
   private knowledgeService: Promise<Knowledge> | undefined;
+  private readonly searchServices = new Map<string, SearchService>();
+  /** Extra knowledge for search (the knowledge store plugs in here); verified queries are always read. */
+  readonly searchKnowledge: KnowledgeSignals[] = [];
 
   constructor(
     readonly config: StratumConfig,
@@ -95,6 +101,34 @@ export class AppContext {
     return this.knowledgeService;
   }
 
+  /** Schema linking over one datasource: built on first use, persisted beside the knowledge store. */
+  search(requested?: string): SearchService {
+    const name = this.datasourceName(requested);
+    let service = this.searchServices.get(name);
+    if (!service) {
+      const datasource = this.config.datasources[name]!;
+      const defaultSchema = datasource.type === 'postgres' ? 'public' : 'main';
+      // Semantic models describe tables of the default datasource.
+      const semanticApplies = name === this.config.defaultDatasource;
+      const verifiedQueries = semanticApplies ? verifiedQuerySignals(() => this.semantic.list(), async (sql) => (await this.connector(name)).referencedTables(sql)) : undefined;
+      service = new SearchService({
+        datasource: name,
+        loadCatalog: async () => (await this.catalog(name)).load(),
+        sampleValues: async (table, column, limit) => (await this.connector(name)).sampleValues(table, column, limit),
+        ...(semanticApplies ? { semantic: async () => semanticSearchSignals(this.semantic.list(), defaultSchema) } : {}),
+        knowledge: {
+          // Read on each refresh, so knowledge sources added after the service was built count too.
+          signals: (source) => combineKnowledge(verifiedQueries, ...this.searchKnowledge).signals(source),
+        },
+        embedder: createEmbedder(this.config.search.embeddings),
+        persistPath: join(dirname(this.config.knowledge.path), `search-index-${name}.json`),
+        logger: this.logger,
+      });
+      this.searchServices.set(name, service);
+    }
+    return service;
+  }
+
   get limits() {
     return this.config.limits;
   }
@@ -106,6 +140,7 @@ export class AppContext {
     const connectors = await Promise.allSettled(this.connectors.values());
     this.connectors.clear();
     this.catalogs.clear();
+    this.searchServices.clear();
     await Promise.all(connectors.map((result) => (result.status === 'fulfilled' ? result.value.close() : undefined)));
   }
 }

@@ -13,7 +13,8 @@ export type StratumErrorCode =
   | 'QUERY_CANCELLED'
   | 'TABLE_UNKNOWN'
   | 'INVALID_ARGUMENT'
-  | 'NOT_IMPLEMENTED';
+  | 'NOT_IMPLEMENTED'
+  | 'EMBEDDER_UNAVAILABLE';
 
 export class StratumError extends Error {
   readonly code: StratumErrorCode;

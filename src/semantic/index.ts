@@ -7,3 +7,4 @@ export { formatProblem, modelSummary, modelDetail, type ModelSummary, type Model
 export { withColumnSamples, type ColumnSamples } from './samples.js';
 export { compileMetricQuery, MetricQueryCompiler, type CompiledQuery, type CompileOptions, type MetricQuery, type GroupByObject } from './compiler/index.js';
 export { DIALECTS, type Dialect as SqlDialect } from './sql/render.js';
+export { semanticSearchSignals, verifiedQuerySignals, physicalName } from './search-signals.js';

@@ -8,6 +8,7 @@ import { registerRunSql } from './run_sql.js';
 import { registerGenerateSql } from './generate_sql.js';
 import { registerGetDimensionValues } from './get_dimension_values.js';
 import { registerRecordFeedback } from './record_feedback.js';
+import { registerSearchTables } from './search_tables.js';
 
 const TOOLS: Record<string, (server: McpServer, context: AppContext) => void> = {
   list_tables: registerListTables,
@@ -18,6 +19,7 @@ const TOOLS: Record<string, (server: McpServer, context: AppContext) => void> = 
   generate_sql: registerGenerateSql,
   get_dimension_values: registerGetDimensionValues,
   record_feedback: registerRecordFeedback,
+  search_tables: registerSearchTables,
 };
 
 export const TOOL_NAMES = Object.keys(TOOLS);

@@ -43,7 +43,7 @@ describe('stdio server, three client generations', () => {
   it('lists the same tools, with schemas and read-only annotations, to every client', async () => {
     const [a, b, c] = await Promise.all([modern.client.listTools(), legacyV2.client.listTools(), v1.client.listTools()]);
     const names = (list: { tools: { name: string }[] }) => list.tools.map((tool) => tool.name).sort();
-    expect(names(a)).toEqual(['describe_table', 'generate_sql', 'get_dimension_values', 'list_semantic_models', 'list_tables', 'load_semantic_model', 'record_feedback', 'run_sql']);
+    expect(names(a)).toEqual(['describe_table', 'generate_sql', 'get_dimension_values', 'list_semantic_models', 'list_tables', 'load_semantic_model', 'record_feedback', 'run_sql', 'search_tables']);
     expect(names(b)).toEqual(names(a));
     expect(names(c)).toEqual(names(a));
     for (const tool of c.tools) {
