@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { documentFields } from './documents.js';
 import { KeyGraph } from './graph.js';
 import { LexicalIndex } from './lexical.js';
 import { DEFAULT_WEIGHTS, normalise, type RankingWeights } from './ranking.js';
@@ -43,6 +44,7 @@ export class SearchIndex {
   private lexical = new LexicalIndex();
   private schemaLexical: LexicalIndex | undefined;
   private values = new Map<string, ValueEntry[]>();
+  private tablesBySchema = new Map<string, string[]>();
   private graph = new KeyGraph([]);
   private knowledge = new LexicalIndex(['description']);
   private signals: KnowledgeSignal[] = [];
@@ -74,7 +76,7 @@ export class SearchIndex {
     const incoming = new Map(documents.map((document) => [document.name, document]));
     for (const name of [...this.documents.keys()]) {
       if (!incoming.has(name)) {
-        this.lexical.remove(name);
+        this.lexical.remove(name, documentFields(this.documents.get(name)!));
         this.documents.delete(name);
         counts.removed++;
       }
@@ -86,7 +88,7 @@ export class SearchIndex {
         continue;
       }
       if (known) {
-        this.lexical.remove(document.name);
+        this.lexical.remove(document.name, documentFields(known));
         counts.changed++;
       } else counts.added++;
       this.lexical.addTable(document);
@@ -99,6 +101,7 @@ export class SearchIndex {
 
   private rebuildDerived(): void {
     this.values = new Map();
+    this.tablesBySchema = new Map();
     const schemas = new Map<string, string[]>();
     for (const document of this.documents.values()) {
       for (const column of document.columns) {
@@ -111,6 +114,7 @@ export class SearchIndex {
           else this.values.set(terms[0]!, [entry]);
         }
       }
+      this.tablesBySchema.set(document.schema, [...(this.tablesBySchema.get(document.schema) ?? []), document.name]);
       const text = schemas.get(document.schema) ?? [document.schema];
       text.push(document.table, ...document.columns.map((column) => column.name), document.description ?? '', ...document.synonyms);
       schemas.set(document.schema, text);
@@ -145,7 +149,7 @@ export class SearchIndex {
   search(query: string, options: SearchOptions = {}, queryVector?: number[]): SearchResult {
     const topK = Math.max(1, options.topK ?? DEFAULT_TOP_K);
     const allowed = tablePredicate(options.filter);
-    const inScope = (table: string) => this.documents.has(table) && (!allowed || allowed(table));
+    const inScope = allowed ? (table: string) => this.documents.has(table) && allowed(table) : (table: string) => this.documents.has(table);
     const terms = new Set(tokenize(query));
     const candidates = new Map<string, Scored>();
     const candidate = (table: string): Scored => {
@@ -158,18 +162,17 @@ export class SearchIndex {
     };
     const w = this.weights;
 
-    const lexicalHits = this.lexical.query(query, inScope);
+    const lexicalHits = this.lexical.query(query, allowed);
     const lexical = normalise(new Map(lexicalHits.map((hit) => [hit.table, hit.score])));
     for (const [table, score] of lexical) candidate(table).score += w.lexical * score;
 
     if (this.schemaLexical) {
       const schemaScores = normalise(new Map(this.schemaLexical.query(query).map((hit) => [hit.table, hit.score])));
       const topSchemas = new Set([...schemaScores].sort((a, b) => b[1] - a[1]).slice(0, SCHEMA_CANDIDATES).map(([schema]) => schema));
-      for (const document of this.documents.values()) {
-        const score = schemaScores.get(document.schema);
-        if (!score || !inScope(document.name)) continue;
-        if (!candidates.has(document.name) && !topSchemas.has(document.schema)) continue;
-        candidate(document.name).score += w.schema * score;
+      const boosted = new Set([...candidates.keys(), ...[...topSchemas].flatMap((schema) => this.tablesBySchema.get(schema) ?? [])]);
+      for (const table of boosted) {
+        const score = schemaScores.get(this.documents.get(table)!.schema);
+        if (score && inScope(table)) candidate(table).score += w.schema * score;
       }
     }
 
