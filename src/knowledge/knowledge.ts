@@ -205,13 +205,18 @@ export class Knowledge {
     return this.store.upvoteVerifiedQuery({ question: feedback.question, sql, tables, datasource, status: 'verified', provenance: { origin: 'promoted', feedbackId: feedback.id } });
   }
 
-  /** Mirrors the semantic models' verified queries into the store when the models changed. */
+  /** Mirrors the semantic models' verified queries into the store when a model changed (the registry re-reads only changed files, so unchanged models are the same objects). */
   private async syncSemanticModels(): Promise<void> {
     const models = this.options.semanticModels?.();
-    if (!models || models === this.syncedModels) return;
+    if (!models) return;
+    const previous = this.syncedModels ?? [];
+    if (previous.length === models.length && models.every((model, i) => model === previous[i])) return;
     this.syncedModels = models;
     const datasource = this.options.datasourceName();
+    const current = new Set(models.map((model) => model.name));
+    for (const gone of previous) if (!current.has(gone.name)) await this.store.replaceSemanticModelQueries(gone.name, []);
     for (const model of models) {
+      if (previous.includes(model)) continue;
       const queries: NewVerifiedQuery[] = [];
       for (const query of model.verifiedQueries) {
         const { tables } = await (await this.tableExtractor(datasource)).extract(query.sql);

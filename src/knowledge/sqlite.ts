@@ -116,67 +116,22 @@ interface VerifiedRow {
   updated_at: string;
 }
 
-/** Drops nulls so records carry only the fields that were given. */
-function defined<T extends object>(record: T): T {
-  return Object.fromEntries(Object.entries(record).filter(([, value]) => value !== null && value !== undefined)) as T;
+/**
+ * A row as a record: camelCase keys, JSON columns parsed, internal columns left out, and NULLs (and
+ * the '' that stands for "no datasource") dropped so records carry only the fields that were given.
+ */
+function fromRow<T>(row: object, options: { json?: string[]; internal?: string[] } = {}): T {
+  const record: Record<string, unknown> = {};
+  for (const [column, value] of Object.entries(row)) {
+    if (value === null || value === undefined || options.internal?.includes(column) || (column === 'datasource' && value === '')) continue;
+    record[column.replace(/_([a-z])/g, (_, letter: string) => letter.toUpperCase())] = options.json?.includes(column) ? JSON.parse(value as string) : value;
+  }
+  return record as T;
 }
 
-function feedbackFromRow(row: FeedbackRow): FeedbackRecord {
-  return defined({
-    id: row.id,
-    question: row.question,
-    sql: row.sql,
-    rating: row.rating,
-    comment: row.comment,
-    correctedSql: row.corrected_sql,
-    kind: row.kind,
-    subagent: row.subagent,
-    semanticModel: row.semantic_model,
-    datasource: row.datasource,
-    clientName: row.client_name,
-    idempotencyKey: row.idempotency_key,
-    outcome: row.outcome,
-    outcomeDetail: row.outcome_detail,
-    createdAt: row.created_at,
-    updatedAt: row.updated_at,
-  } as FeedbackRecord);
-}
-
-function historyFromRow(row: HistoryRow): HistoryEntry {
-  return defined({
-    id: row.id,
-    datasource: row.datasource || null,
-    fingerprint: row.fingerprint,
-    sql: row.sql,
-    question: row.question,
-    note: row.note,
-    tables: JSON.parse(row.tables) as string[],
-    tablesMethod: row.tables_method,
-    sourceFile: row.source_file,
-    sourceLine: row.source_line,
-    firstSeen: row.first_seen,
-    lastSeen: row.last_seen,
-    count: row.count,
-  } as unknown as HistoryEntry);
-}
-
-function verifiedFromRow(row: VerifiedRow): VerifiedQueryRecord {
-  return defined({
-    id: row.id,
-    datasource: row.datasource || null,
-    question: row.question,
-    sql: row.sql,
-    sqlFingerprint: row.sql_fingerprint,
-    tables: JSON.parse(row.tables) as string[],
-    semanticModel: row.semantic_model,
-    status: row.status,
-    provenance: JSON.parse(row.provenance) as VerifiedQueryRecord['provenance'],
-    upvotes: row.upvotes,
-    downvotes: row.downvotes,
-    createdAt: row.created_at,
-    updatedAt: row.updated_at,
-  } as unknown as VerifiedQueryRecord);
-}
+const feedbackFromRow = (row: FeedbackRow) => fromRow<FeedbackRecord>(row);
+const historyFromRow = (row: HistoryRow) => fromRow<HistoryEntry>(row, { json: ['tables'] });
+const verifiedFromRow = (row: VerifiedRow) => fromRow<VerifiedQueryRecord>(row, { json: ['tables', 'provenance'], internal: ['question_key', 'origin'] });
 
 const FEEDBACK_FIELDS: [keyof NewFeedback, string][] = [
   ['question', 'question'],

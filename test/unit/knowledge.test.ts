@@ -156,7 +156,7 @@ describe('the knowledge service', () => {
       datasourceName: (name) => name ?? 'demo',
       connector: () => Promise.reject(new Error('no database in this test')),
       subagentNames: () => ['finance'],
-      semanticModels: () => models,
+      semanticModels: () => [...models],
     });
     opened.push(knowledge);
     return knowledge;
@@ -172,6 +172,17 @@ describe('the knowledge service', () => {
       provenance: { origin: 'semantic_model', semanticModel: 'retail', name: 'monthly_revenue', file: '/m/retail.yaml', line: 7 },
     });
     expect(match!.score).toBeGreaterThanOrEqual(0.6);
+  });
+
+  it('mirrors the semantic models once, and again only when a model changes', async () => {
+    const models = [model];
+    const knowledge = service(models);
+    await knowledge.similarQuestions('monthly revenue');
+    const revision = await knowledge.store.revision();
+    await knowledge.similarQuestions('monthly revenue');
+    expect(await knowledge.store.revision()).toBe(revision);
+    models[0] = { ...model, verifiedQueries: [] } as SemanticModel;
+    expect(await knowledge.similarQuestions('monthly revenue')).toEqual([]);
   });
 
   it('keeps feedback whose SQL cannot be checked out of the verified queries', async () => {
