@@ -1,8 +1,8 @@
 // Load over loopback HTTP: N concurrent clients x M tool calls each (list_tables, describe_table, run_sql),
 // half on the 2026-07-28 protocol (v2 client), half on 2025 sessions (v1 client, DELETE at the end).
-// Prints throughput, median/p99 latency, errors (must be 0), server RSS before/after two rounds and the
+// Prints throughput, median/p99 latency, errors (must be 0), server RSS after each of several rounds and the
 // open-session count afterwards (leaks), against a one-client stdio baseline measured in the same run.
-// Usage: npm run bench:load [-- --clients 32] [--calls 100] [--scale 0.1] [--fresh]
+// Usage: npm run bench:load [-- --clients 32] [--calls 100] [--rounds 3] [--scale 0.1] [--fresh]
 import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, readFileSync, writeFileSync, mkdirSync } from 'node:fs';
 import { dirname, join, relative } from 'node:path';
@@ -25,11 +25,13 @@ const { values: flags } = parseArgs({
     clients: { type: 'string', default: '32' },
     calls: { type: 'string', default: '100' },
     scale: { type: 'string', default: '0.1' },
+    rounds: { type: 'string', default: '3' },
     fresh: { type: 'boolean', default: false },
   },
 });
 const CLIENTS = Number(flags.clients);
 const CALLS = Number(flags.calls);
+const ROUNDS = Math.max(1, Number(flags.rounds));
 const log = (line = '') => process.stdout.write(`${line}\n`);
 const round = (value, digits = 2) => Math.round(value * 10 ** digits) / 10 ** digits;
 const mib = (kib) => round(kib / 1024, 1);
@@ -114,6 +116,10 @@ async function connectSession(url) {
   return { client, close: async () => (await transport.terminateSession(), await client.close()) };
 }
 
+function stats(latencies, seconds, errors) {
+  return { calls: latencies.length, seconds, throughput: latencies.length / seconds, median: percentile(latencies, 50), p99: percentile(latencies, 99), errors, latencies };
+}
+
 async function loadRound(url) {
   const clients = await Promise.all(Array.from({ length: CLIENTS }, (_, i) => (i % 2 === 0 ? connectModern(url) : connectSession(url))));
   const latencies = [];
@@ -121,62 +127,60 @@ async function loadRound(url) {
   const errors = (await Promise.all(clients.map(({ client }, i) => timedCalls(client, CALLS, i, latencies)))).reduce((a, b) => a + b, 0);
   const seconds = (performance.now() - started) / 1000;
   await Promise.all(clients.map(({ close }) => close()));
-  return { calls: latencies.length, seconds, throughput: latencies.length / seconds, median: percentile(latencies, 50), p99: percentile(latencies, 99), errors };
+  return stats(latencies, seconds, errors);
 }
 
-async function stdioBaseline() {
-  const transport = new StdioClientTransport({ command: process.execPath, args: [CLI, 'serve', '--config', CONFIG], env: { ...process.env, STRATUM_LOG_LEVEL: 'warn' }, stderr: 'ignore' });
-  const client = new Client({ name: 'load-stdio', version: '1' }, { versionNegotiation: { mode: { pin: '2026-07-28' } } });
-  await client.connect(transport);
+/** One client, calls one after another, after unrecorded warm-up calls. */
+async function singleClient({ client, close }) {
   await timedCalls(client, 30, 99, []);
   const latencies = [];
   const started = performance.now();
   const errors = await timedCalls(client, CALLS, 1, latencies);
   const seconds = (performance.now() - started) / 1000;
-  await client.close();
-  return { calls: latencies.length, seconds, throughput: latencies.length / seconds, median: percentile(latencies, 50), p99: percentile(latencies, 99), errors };
+  await close();
+  return stats(latencies, seconds, errors);
 }
 
-async function singleHttpClient(url) {
-  const { client, close } = await connectModern(url);
-  await timedCalls(client, 30, 98, []);
-  const latencies = [];
-  const started = performance.now();
-  const errors = await timedCalls(client, CALLS, 1, latencies);
-  const seconds = (performance.now() - started) / 1000;
-  await close();
-  return { calls: latencies.length, seconds, throughput: latencies.length / seconds, median: percentile(latencies, 50), p99: percentile(latencies, 99), errors };
+async function connectStdio() {
+  const transport = new StdioClientTransport({ command: process.execPath, args: [CLI, 'serve', '--config', CONFIG], env: { ...process.env, STRATUM_LOG_LEVEL: 'warn' }, stderr: 'ignore' });
+  const client = new Client({ name: 'load-stdio', version: '1' }, { versionNegotiation: { mode: { pin: '2026-07-28' } } });
+  await client.connect(transport);
+  return { client, close: () => client.close() };
 }
 
 async function main() {
   ensureWorkspace();
   log(`load: ${CLIENTS} concurrent clients x ${CALLS} calls (list_tables / describe_table / run_sql point query), scale ${flags.scale}, node ${process.version}`);
-  const baseline = await stdioBaseline();
+  const baseline = await singleClient(await connectStdio());
   const server = await startHttpServer();
   try {
-    const single = await singleHttpClient(server.url);
+    const single = await singleClient(await connectModern(server.url));
     const rssBefore = rssKib(server.pid);
-    const first = await loadRound(server.url);
-    const rssAfterFirst = rssKib(server.pid);
-    const second = await loadRound(server.url);
-    await new Promise((resolve) => setTimeout(resolve, 500));
-    const rssAfter = rssKib(server.pid);
+    const rounds = [];
+    const rssAfterRound = [];
+    for (let i = 0; i < ROUNDS; i++) {
+      rounds.push(await loadRound(server.url));
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      rssAfterRound.push(rssKib(server.pid));
+    }
     const health = await (await fetch(`${server.url}/healthz`)).json();
+    const all = rounds.flatMap((r) => r.latencies);
+    const total = stats(all, rounds.reduce((a, r) => a + r.seconds, 0), rounds.reduce((a, r) => a + r.errors, 0));
 
     const row = (name, r) => log(`  ${name.padEnd(34)} ${String(r.calls).padStart(5)} calls  ${round(r.throughput, 0).toString().padStart(6)} calls/s  median ${round(r.median).toString().padStart(6)} ms  p99 ${round(r.p99).toString().padStart(7)} ms  errors ${r.errors}`);
     row('stdio, 1 client (baseline)', baseline);
     row('HTTP, 1 client (2026-07-28)', single);
-    row(`HTTP, ${CLIENTS} clients, round 1`, first);
-    row(`HTTP, ${CLIENTS} clients, round 2`, second);
+    rounds.forEach((r, i) => row(`HTTP, ${CLIENTS} clients, round ${i + 1}`, r));
+    row(`HTTP, ${CLIENTS} clients, all rounds`, total);
     log(`  single-client HTTP / stdio median: ${round(single.median / baseline.median)}x`);
-    log(`  ${CLIENTS}-client HTTP throughput / 1-client stdio throughput: ${round(second.throughput / baseline.throughput)}x`);
-    log(`  ${CLIENTS}-client median / stdio median: ${round(second.median / baseline.median)}x (${CLIENTS} clients share 2 cores)`);
-    log(`  server RSS: ${mib(rssBefore)} MiB before, ${mib(rssAfterFirst)} MiB after round 1, ${mib(rssAfter)} MiB after round 2 (round 2 growth ${round(mib(rssAfter) - mib(rssAfterFirst), 1)} MiB)`);
-    log(`  open sessions after both rounds: streamable_http=${health.sessions.streamable_http}, sse=${health.sessions.sse}`);
-    log(`  errors: ${first.errors + second.errors} (must be 0)`);
+    log(`  ${CLIENTS}-client HTTP throughput / 1-client stdio throughput: ${round(total.throughput / baseline.throughput)}x`);
+    log(`  ${CLIENTS}-client median / 1-client stdio median: ${round(total.median / baseline.median)}x (${CLIENTS} clients share the cores)`);
+    log(`  server RSS: ${mib(rssBefore)} MiB warm, then ${rssAfterRound.map(mib).join(' -> ')} MiB after each round (last round ${round(mib(rssAfterRound.at(-1)) - mib(rssAfterRound.at(-2) ?? rssBefore), 1)} MiB)`);
+    log(`  open sessions after all rounds: streamable_http=${health.sessions.streamable_http}, sse=${health.sessions.sse}`);
+    log(`  errors: ${total.errors} (must be 0)`);
     mkdirSync(dirname(RESULTS), { recursive: true });
-    writeFileSync(RESULTS, JSON.stringify({ clients: CLIENTS, calls: CALLS, scale: flags.scale, baseline, single, first, second, rssKib: { before: rssBefore, afterFirst: rssAfterFirst, after: rssAfter }, sessions: health.sessions }, null, 2));
-    if (first.errors + second.errors > 0) process.exitCode = 1;
+    writeFileSync(RESULTS, JSON.stringify({ clients: CLIENTS, calls: CALLS, scale: flags.scale, baseline, single, rounds, total, rssKib: { warm: rssBefore, afterRound: rssAfterRound }, sessions: health.sessions }, (key, value) => (key === 'latencies' ? undefined : value), 2));
+    if (total.errors > 0 || health.sessions.streamable_http > 0) process.exitCode = 1;
   } finally {
     await server.stop();
   }

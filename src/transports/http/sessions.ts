@@ -75,7 +75,9 @@ export class SessionTable<T> {
     for (const session of this.sessions.values()) {
       if (session.active > 0 || now - session.lastSeen < this.idleMs) continue;
       this.sessions.delete(session.id);
-      this.logger.info({ kind: this.kind, session: session.id, principal: session.principal, idleMs: now - session.lastSeen }, 'idle session expired');
+      // Session ids act as credentials for anonymous clients: only debug logs carry them.
+      this.logger.info({ kind: this.kind, principal: session.principal, idleMs: now - session.lastSeen }, 'idle session expired');
+      this.logger.debug({ kind: this.kind, session: session.id }, 'expired session id');
       session.close().catch((error: unknown) => this.logger.warn({ err: error, session: session.id }, 'closing an idle session failed'));
     }
   }
