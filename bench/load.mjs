@@ -122,12 +122,12 @@ function stats(latencies, seconds, errors) {
 
 async function loadRound(url) {
   const clients = await Promise.all(Array.from({ length: CLIENTS }, (_, i) => (i % 2 === 0 ? connectModern(url) : connectSession(url))));
-  const latencies = [];
+  const byEra = { modern: [], session: [] };
   const started = performance.now();
-  const errors = (await Promise.all(clients.map(({ client }, i) => timedCalls(client, CALLS, i, latencies)))).reduce((a, b) => a + b, 0);
+  const errors = (await Promise.all(clients.map(({ client }, i) => timedCalls(client, CALLS, i, i % 2 === 0 ? byEra.modern : byEra.session)))).reduce((a, b) => a + b, 0);
   const seconds = (performance.now() - started) / 1000;
   await Promise.all(clients.map(({ close }) => close()));
-  return stats(latencies, seconds, errors);
+  return { ...stats([...byEra.modern, ...byEra.session], seconds, errors), byEra };
 }
 
 /** One client, calls one after another, after unrecorded warm-up calls. */
@@ -155,6 +155,7 @@ async function main() {
   const server = await startHttpServer();
   try {
     const single = await singleClient(await connectModern(server.url));
+    const singleSession = await singleClient(await connectSession(server.url));
     const rssBefore = rssKib(server.pid);
     const rounds = [];
     const rssAfterRound = [];
@@ -166,20 +167,23 @@ async function main() {
     const health = await (await fetch(`${server.url}/healthz`)).json();
     const all = rounds.flatMap((r) => r.latencies);
     const total = stats(all, rounds.reduce((a, r) => a + r.seconds, 0), rounds.reduce((a, r) => a + r.errors, 0));
+    const eraMedian = (era) => percentile(rounds.flatMap((r) => r.byEra[era]), 50);
 
     const row = (name, r) => log(`  ${name.padEnd(34)} ${String(r.calls).padStart(5)} calls  ${round(r.throughput, 0).toString().padStart(6)} calls/s  median ${round(r.median).toString().padStart(6)} ms  p99 ${round(r.p99).toString().padStart(7)} ms  errors ${r.errors}`);
     row('stdio, 1 client (baseline)', baseline);
     row('HTTP, 1 client (2026-07-28)', single);
+    row('HTTP, 1 client (2025 session)', singleSession);
     rounds.forEach((r, i) => row(`HTTP, ${CLIENTS} clients, round ${i + 1}`, r));
     row(`HTTP, ${CLIENTS} clients, all rounds`, total);
-    log(`  single-client HTTP / stdio median: ${round(single.median / baseline.median)}x`);
+    log(`  under load, median by protocol: 2026-07-28 ${round(eraMedian('modern'))} ms, 2025 sessions ${round(eraMedian('session'))} ms`);
+    log(`  single-client HTTP / stdio median: ${round(single.median / baseline.median)}x (2026-07-28), ${round(singleSession.median / baseline.median)}x (2025 session)`);
     log(`  ${CLIENTS}-client HTTP throughput / 1-client stdio throughput: ${round(total.throughput / baseline.throughput)}x`);
     log(`  ${CLIENTS}-client median / 1-client stdio median: ${round(total.median / baseline.median)}x (${CLIENTS} clients share the cores)`);
     log(`  server RSS: ${mib(rssBefore)} MiB warm, then ${rssAfterRound.map(mib).join(' -> ')} MiB after each round (last round ${round(mib(rssAfterRound.at(-1)) - mib(rssAfterRound.at(-2) ?? rssBefore), 1)} MiB)`);
     log(`  open sessions after all rounds: streamable_http=${health.sessions.streamable_http}, sse=${health.sessions.sse}`);
     log(`  errors: ${total.errors} (must be 0)`);
     mkdirSync(dirname(RESULTS), { recursive: true });
-    writeFileSync(RESULTS, JSON.stringify({ clients: CLIENTS, calls: CALLS, scale: flags.scale, baseline, single, rounds, total, rssKib: { warm: rssBefore, afterRound: rssAfterRound }, sessions: health.sessions }, (key, value) => (key === 'latencies' ? undefined : value), 2));
+    writeFileSync(RESULTS, JSON.stringify({ clients: CLIENTS, calls: CALLS, scale: flags.scale, baseline, single, singleSession, rounds, total, rssKib: { warm: rssBefore, afterRound: rssAfterRound }, sessions: health.sessions }, (key, value) => (key === 'latencies' || key === 'byEra' ? undefined : value), 2));
     if (total.errors > 0 || health.sessions.streamable_http > 0) process.exitCode = 1;
   } finally {
     await server.stop();

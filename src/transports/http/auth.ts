@@ -29,27 +29,14 @@ export class TokenAuthenticator {
   authenticate(authorization: string | undefined, remoteAddress: string): Principal | Rejection {
     if (!this.enabled) return { name: 'anonymous', subagents: undefined, rateKey: `address:${remoteAddress}` };
     const match = /^Bearer[ \t]+(\S+)[ \t]*$/i.exec(authorization ?? '');
-    if (!match) {
-      return {
-        status: 401,
-        reason: 'token_missing',
-        message: 'This Stratum server requires a bearer token.',
-        hint: 'Send `Authorization: Bearer <token>` with a token from server.http.tokens.',
-        headers: { 'www-authenticate': CHALLENGE },
-      };
-    }
+    if (!match) return unauthorized('token_missing', 'This Stratum server requires a bearer token.', 'Send `Authorization: Bearer <token>` with a token from server.http.tokens.');
     const presented = digest(match[1]!);
     // Compare against every token so the time taken does not reveal which one (or whether any) matched.
     let found: HttpToken | undefined;
     for (const entry of this.tokens) if (timingSafeEqual(presented, entry.digest) && !found) found = entry.token;
     if (!found) {
-      return {
-        status: 401,
-        reason: 'token_invalid',
-        message: 'The bearer token is not valid for this server.',
-        hint: 'Check the token against server.http.tokens (values usually come from an environment variable).',
-        headers: { 'www-authenticate': `${CHALLENGE}, error="invalid_token"` },
-      };
+      const hint = 'Check the token against server.http.tokens (values usually come from an environment variable).';
+      return unauthorized('token_invalid', 'The bearer token is not valid for this server.', hint, 'invalid_token');
     }
     return { name: found.name, subagents: found.subagents, rateKey: `token:${found.name}` };
   }
@@ -66,6 +53,11 @@ export function checkScope(principal: Principal, subagent: string | undefined): 
     hint: `It is limited to: ${allowed}.`,
     headers: { 'www-authenticate': `${CHALLENGE}, error="insufficient_scope"` },
   };
+}
+
+/** 401 with the Bearer challenge (RFC 6750), naming the error when a token was presented. */
+function unauthorized(reason: string, message: string, hint: string, error?: string): Rejection {
+  return { status: 401, reason, message, hint, headers: { 'www-authenticate': error ? `${CHALLENGE}, error="${error}"` : CHALLENGE } };
 }
 
 export function isRejection(value: Principal | Rejection): value is Rejection {

@@ -3,6 +3,7 @@ import { McpServer } from '@modelcontextprotocol/server';
 import { createShopDatabase, tempDir } from '../helpers/fixture.js';
 import { connectV1Http, connectV1Sse, connectV2Http, initializeBody, MCP_POST_HEADERS, rawRequest } from '../helpers/http.js';
 import { request } from 'node:http';
+import { join } from 'node:path';
 // The built server, in this process: each case needs its own server.http settings.
 import { AppContext } from '../../dist/context.js';
 import { configFromObject } from '../../dist/config/index.js';
@@ -205,6 +206,26 @@ describe('sessions', () => {
     expect(late.status).toBe(404);
     expect(JSON.parse(late.body).error.data.reason).toBe('session_not_found');
     expect(JSON.parse((await rawRequest(`${url}/healthz`)).body).sessions.sse).toBe(0);
+  });
+});
+
+describe('health', () => {
+  it('reports a datasource that cannot be opened with 503 and status degraded', async () => {
+    const config = configFromObject(
+      { datasources: { shop: { type: 'duckdb', path: databasePath }, gone: { type: 'duckdb', path: join(tempDir(), 'missing.duckdb') } }, server: { http: { port: 0 } } },
+      process.cwd(),
+    );
+    const context = new AppContext(config, createLogger('silent'));
+    const server = await startHttpServer(context, resolveHttpSettings(config));
+    started.push({ server, context });
+    const response = await rawRequest(`${server.url}/healthz`);
+    expect(response.status).toBe(503);
+    const body = JSON.parse(response.body);
+    expect(body.status).toBe('degraded');
+    expect(body.datasources.map((datasource: { name: string; status: string }) => [datasource.name, datasource.status])).toEqual([
+      ['shop', 'ok'],
+      ['gone', 'error'],
+    ]);
   });
 });
 
