@@ -120,7 +120,7 @@ program
       await context.close();
     }
   });
-registerKnowledgeCommands(program);
+registerKnowledgeCommands(program, (text) => process.stdout.write(text));
 
 program
   .command('index')

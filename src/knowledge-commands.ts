@@ -20,11 +20,13 @@ async function withKnowledge<T>(configOption: string | undefined, work: (knowled
   }
 }
 
-const write = (text: string) => process.stdout.write(text);
 const progressLine = (text: string) => process.stderr.write(text);
 
-/** `stratum history import` and `stratum feedback list|export|promote`. */
-export function registerKnowledgeCommands(program: Command): void {
+/**
+ * `stratum history import` and `stratum feedback list|export|promote`. Results go through `write`,
+ * which the CLI owns (stdout is the protocol channel when serving, so this module never touches it).
+ */
+export function registerKnowledgeCommands(program: Command, write: (text: string) => void): void {
   const history = program.command('history').description('SQL history in the knowledge store');
   history
     .command('import')

@@ -1,4 +1,4 @@
-import type { JsonValue } from './types.js';
+import type { JsonValue, QueryResult } from './types.js';
 
 /**
  * Keeps a result inside its row and character budgets. Rows are offered one at a time; the budget
@@ -45,5 +45,18 @@ export class ResultBudget {
       return `Result truncated at ${this.rows.length} rows to stay under ${this.maxChars} characters. Select fewer or narrower columns (avoid SELECT *), aggregate, or add a LIMIT.`;
     }
     return undefined;
+  }
+
+  /** The query result as every connector reports it: rows read so far, truncation and elapsed time. */
+  result(columns: QueryResult['columns'], started: number): QueryResult {
+    const warning = this.warning();
+    return {
+      columns,
+      rows: this.rows,
+      rowCount: this.rows.length,
+      truncated: this.truncated,
+      elapsedMs: Math.round((performance.now() - started) * 100) / 100,
+      ...(warning ? { warning } : {}),
+    };
   }
 }

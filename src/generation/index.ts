@@ -1,6 +1,6 @@
 import type { Connector } from '../connectors/index.js';
 import { StratumError } from '../errors.js';
-import { DIALECTS, compileMetricQuery, type MetricQuery, type SemanticModel, type SemanticRegistry } from '../semantic/index.js';
+import { DIALECTS, compileMetricQuery, type SqlDialect, type MetricQuery, type SemanticModel, type SemanticRegistry } from '../semantic/index.js';
 
 /** What generate_sql answers (the contract in ../shared/ARCHITECTURE.md). */
 export interface GeneratedSql {
@@ -31,6 +31,11 @@ export function chooseModel(registry: SemanticRegistry, name: string | undefined
   return model;
 }
 
+/** The compiler dialect for a datasource's engine. */
+function dialectOf(connector: Connector): SqlDialect {
+  return DIALECTS[connector.dialect as keyof typeof DIALECTS] ?? DIALECTS.duckdb;
+}
+
 /**
  * Question or metric query -> SQL. This version has the deterministic path only: a structured
  * metric query is compiled by the semantic compiler and planned by the datasource.
@@ -46,7 +51,7 @@ export async function generateSql(services: GenerationServices, request: Generat
   }
   const model = chooseModel(services.semantic, request.semanticModel);
   const connector = await services.connector();
-  const dialect = DIALECTS[connector.dialect as keyof typeof DIALECTS] ?? DIALECTS.duckdb;
+  const dialect = dialectOf(connector);
   const compiled = compileMetricQuery(model, request, { dialect });
   let validated = false;
   let note = '';
@@ -78,7 +83,7 @@ export async function dimensionValues(services: GenerationServices, request: Dim
   const model = chooseModel(services.semantic, request.semanticModel);
   const limit = Math.min(request.limit ?? 50, options.maxRows);
   const connector = await services.connector();
-  const dialect = DIALECTS[connector.dialect as keyof typeof DIALECTS] ?? DIALECTS.duckdb;
+  const dialect = dialectOf(connector);
   const name = request.dimension.trim();
   const where = request.search ? [`CAST(${name} AS VARCHAR) ILIKE '%${request.search.replaceAll("'", "''").replace(/[%_\\]/g, (char) => `\\${char}`)}%' ESCAPE '\\'`] : [];
   const compiled = compileMetricQuery(model, { groupBy: [name], where, orderBy: [name], limit: limit + 1 }, { dialect });

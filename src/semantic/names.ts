@@ -1,4 +1,4 @@
-import type { Dimension, LogicalTable, Metric, SemanticModel } from './ir.js';
+import type { Dimension, LogicalTable, MeasureReference, Metric, MetricInput, SemanticModel } from './ir.js';
 
 /**
  * The entity a table's dimensions are addressed through: MetricFlow's primary entity (or the
@@ -43,4 +43,24 @@ export function describeMetric(metric: Metric, model: SemanticModel): string {
     case 'expression':
       return `${metric.expr}${metric.table ? ` on ${metric.table}` : ''}${where}`;
   }
+}
+
+/** The measures a metric reads directly (simple, cumulative, conversion). */
+export function measureReferencesOf(metric: Metric): MeasureReference[] {
+  switch (metric.type) {
+    case 'simple':
+    case 'cumulative':
+      return [metric.measure];
+    case 'conversion':
+      return [metric.baseMeasure, metric.conversionMeasure];
+    default:
+      return [];
+  }
+}
+
+/** The metrics a metric is built from (ratio, derived). */
+export function metricInputsOf(metric: Metric): MetricInput[] {
+  if (metric.type === 'ratio') return [metric.numerator, metric.denominator];
+  if (metric.type === 'derived') return metric.inputs;
+  return [];
 }

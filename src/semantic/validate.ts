@@ -3,14 +3,13 @@ import { closestNames, formatSuggestions } from '../errors.js';
 import {
   TIME_GRANULARITIES,
   type LogicalTable,
-  type MeasureReference,
   type Metric,
-  type MetricInput,
   type ProblemSeverity,
   type SemanticModel,
   type SemanticProblem,
   type SourceLocation,
 } from './ir.js';
+import { measureReferencesOf, metricInputsOf } from './names.js';
 
 /** What `validateSemanticModel` needs from the datasource catalog: tables named `schema.table`. */
 export interface CatalogForValidation {
@@ -175,24 +174,6 @@ function checkTimeDimensions(model: SemanticModel, report: Reporter): void {
       }
     }
   }
-}
-
-function measureReferencesOf(metric: Metric): MeasureReference[] {
-  switch (metric.type) {
-    case 'simple':
-    case 'cumulative':
-      return [metric.measure];
-    case 'conversion':
-      return [metric.baseMeasure, metric.conversionMeasure];
-    default:
-      return [];
-  }
-}
-
-function metricInputsOf(metric: Metric): MetricInput[] {
-  if (metric.type === 'ratio') return [metric.numerator, metric.denominator];
-  if (metric.type === 'derived') return metric.inputs;
-  return [];
 }
 
 function checkMetricReferences(model: SemanticModel, report: Reporter): void {

@@ -136,15 +136,7 @@ export class DuckDBConnector implements Connector {
           if (!budget.offer(row as JsonValue[])) break reading;
         }
       }
-      const warning = budget.warning();
-      return {
-        columns,
-        rows: budget.rows,
-        rowCount: budget.rows.length,
-        truncated: budget.truncated,
-        elapsedMs: Math.round((performance.now() - started) * 100) / 100,
-        ...(warning ? { warning } : {}),
-      };
+      return budget.result(columns, started);
     });
   }
 

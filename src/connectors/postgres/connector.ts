@@ -164,15 +164,7 @@ export class PostgresConnector implements Connector {
         }
         if (done) break;
       }
-      const warning = budget.warning();
-      return {
-        columns: fields.map((field) => ({ name: field.name, type: this.types.nameOf(field.dataTypeID, field.dataTypeModifier) })),
-        rows: budget.rows,
-        rowCount: budget.rows.length,
-        truncated: budget.truncated,
-        elapsedMs: Math.round((performance.now() - started) * 100) / 100,
-        ...(warning ? { warning } : {}),
-      };
+      return budget.result(fields.map((field) => ({ name: field.name, type: this.types.nameOf(field.dataTypeID, field.dataTypeModifier) })), started);
     });
   }
 

@@ -3,9 +3,10 @@ import type { Dimension, LogicalTable, Measure, MeasureReference, Metric, Metric
 import { TIME_GRANULARITIES } from '../ir.js';
 import { and, binary, call, coalesce, col, lit, raw, sameValue, type DatePart, type Expr, type FromItem, type Join, type Select, type SelectItem } from '../sql/ast.js';
 import { DUCKDB, renderSelect, type Dialect } from '../sql/render.js';
+import { measureReferencesOf, metricInputsOf } from '../names.js';
 import { elementName, findElement, linkableElements, localEntities, unknownItemError, type JoinHop, type LinkableElement } from './linking.js';
 import { type CumulativeWindow, type TimeShift, parseWindow } from './plan.js';
-import { filterReferences, grainsOf, isStandardGrain, parseItemName, parseOrderBy, substituteReferences, type FilterReference, type ItemRequest, type MetricQuery } from './query.js';
+import { filterReferences, customGranularities, isStandardGrain, parseItemName, parseOrderBy, substituteReferences, type FilterReference, type ItemRequest, type MetricQuery } from './query.js';
 
 export interface CompileOptions {
   dialect?: Dialect;
@@ -79,7 +80,9 @@ export class MetricQueryCompiler {
   private readonly customGrains: Map<string, { grain: TimeGranularity; column: string }>;
   private readonly metricsByName = new Map<string, Metric>();
   private readonly measures = new Map<string, { measure: Measure; table: LogicalTable }>();
-  private readonly allNames: string[];
+  private readonly customGrainNames: ReadonlySet<string>;
+  private readonly elementsByTable = new Map<LogicalTable, LinkableElement[]>();
+  private knownNames: string[] | undefined;
   private aliasCounter = 0;
   private explanation: string[] = [];
 
@@ -88,10 +91,10 @@ export class MetricQueryCompiler {
     options: CompileOptions = {},
   ) {
     this.dialect = options.dialect ?? DUCKDB;
-    this.customGrains = grainsOf(model).custom;
+    this.customGrains = customGranularities(model);
+    this.customGrainNames = new Set(this.customGrains.keys());
     for (const metric of model.metrics) this.metricsByName.set(metric.name.toLowerCase(), metric);
     for (const table of model.tables) for (const measure of table.measures) this.measures.set(measure.name.toLowerCase(), { measure, table });
-    this.allNames = model.tables.flatMap((table) => linkableElements(model, table).map(elementName));
   }
 
   compile(input: MetricQuery): CompiledQuery {
@@ -99,7 +102,7 @@ export class MetricQueryCompiler {
     this.explanation = [];
     const query = this.withSavedQuery(input);
     const metrics = (query.metrics ?? []).map((name) => this.metric(name));
-    const requests = (query.groupBy ?? []).map((item) => parseItemName(item, new Set(this.customGrains.keys())));
+    const requests = (query.groupBy ?? []).map((item) => parseItemName(item, this.customGrainNames));
     this.checkGrains(requests);
     const defaultGrain = this.defaultMetricTimeGrain(metrics);
     const context: QueryContext = { requests, where: query.where ?? [], defaultGrain, query, columns: new Map() };
@@ -168,12 +171,12 @@ export class MetricQueryCompiler {
       if (seen.has(metric)) return undefined;
       seen.add(metric);
       const grains: TimeGranularity[] = [];
-      for (const reference of this.measureReferences(metric)) {
+      for (const reference of measureReferencesOf(metric)) {
         const found = this.measures.get(reference.name.toLowerCase());
         if (!found) continue;
         grains.push((this.aggTimeDimension(found.measure, found.table, false)?.timeGranularity ?? 'day') as TimeGranularity);
       }
-      for (const input of this.metricInputs(metric)) {
+      for (const input of metricInputsOf(metric)) {
         const inner = this.metricsByName.get(input.name.toLowerCase());
         const grain = inner ? measureGrain(inner, seen) : undefined;
         if (grain) grains.push(grain);
@@ -186,24 +189,6 @@ export class MetricQueryCompiler {
       return grainIndex(grain) < grainIndex('day') ? 'day' : grain;
     });
     return perMetric.length ? perMetric.reduce((a, b) => (grainIndex(a) >= grainIndex(b) ? a : b)) : 'day';
-  }
-
-  private measureReferences(metric: Metric): MeasureReference[] {
-    switch (metric.type) {
-      case 'simple':
-      case 'cumulative':
-        return [metric.measure];
-      case 'conversion':
-        return [metric.baseMeasure, metric.conversionMeasure];
-      default:
-        return [];
-    }
-  }
-
-  private metricInputs(metric: Metric): MetricInput[] {
-    if (metric.type === 'ratio') return [metric.numerator, metric.denominator];
-    if (metric.type === 'derived') return metric.inputs;
-    return [];
   }
 
   private aggTimeDimension(measure: Measure, table: LogicalTable, required: true): Dimension;
@@ -219,6 +204,22 @@ export class MetricQueryCompiler {
       );
     }
     return dimension;
+  }
+
+  /** What one table reaches; computed once per table and compile. */
+  private elements(table: LogicalTable): LinkableElement[] {
+    let elements = this.elementsByTable.get(table);
+    if (!elements) {
+      elements = linkableElements(this.model, table);
+      this.elementsByTable.set(table, elements);
+    }
+    return elements;
+  }
+
+  /** Every name reachable from any table, for error messages only. */
+  private get allNames(): string[] {
+    this.knownNames ??= this.model.tables.flatMap((table) => this.elements(table).map(elementName));
+    return this.knownNames;
   }
 
   private nextAlias(prefix: string): string {
@@ -253,7 +254,7 @@ export class MetricQueryCompiler {
 
   private anyElement(request: ItemRequest): LinkableElement | undefined {
     for (const table of this.model.tables) {
-      const found = findElement(linkableElements(this.model, table), request);
+      const found = findElement(this.elements(table), request);
       if (found && found.path.length === Math.max(request.entityPath.length, found.path.length)) return found;
     }
     return undefined;
@@ -261,7 +262,7 @@ export class MetricQueryCompiler {
 
   /** Resolves items from one root table (undefined for the spine-only root). */
   private resolveItems(requests: ItemRequest[], root: LogicalTable | undefined, context: QueryContext, from: string, aggTime?: Dimension): ResolvedItem[] {
-    const elements = root ? linkableElements(this.model, root) : [];
+    const elements = root ? this.elements(root) : [];
     return requests.map((request) => {
       if (request.element === 'metric_time' && request.entityPath.length === 0) {
         return { column: this.columnName(request, context), request, metricTime: true, grain: request.datePart ? undefined : (request.grain ?? context.defaultGrain), ...(request.datePart ? { datePart: request.datePart } : {}) };
@@ -285,8 +286,8 @@ export class MetricQueryCompiler {
 
   /** Filter references of a list of filters, resolved against a root; returns SQL conditions over item columns. */
   private filterPlan(filters: string[], root: LogicalTable | undefined, context: QueryContext, from: string, aggTime?: Dimension): { items: ResolvedItem[]; conditions: Expr[]; metricFilters: { reference: FilterReference; column: string }[] } {
-    const elements = root ? linkableElements(this.model, root) : [];
-    const customGrains = new Set(this.customGrains.keys());
+    const elements = root ? this.elements(root) : [];
+    const customGrains = this.customGrainNames;
     const isKnown = (request: ItemRequest) => (request.element === 'metric_time' && request.entityPath.length === 0) || Boolean(safeFind(elements, request));
     const items: ResolvedItem[] = [];
     const conditions: Expr[] = [];
@@ -345,7 +346,7 @@ export class MetricQueryCompiler {
       case 'conversion':
         throw new StratumError('NOT_IMPLEMENTED', `Conversion metric ${metric.name} cannot be compiled yet.`, 'Query its base and conversion measures as simple metrics.');
       case 'expression':
-        return this.expressionNode(metric, context, use);
+        throw new StratumError('NOT_IMPLEMENTED', `Metric ${metric.name} is a Cortex expression metric, which the compiler cannot compile yet.`, 'Read its SQL in load_semantic_model and write the query with run_sql.');
     }
   }
 
@@ -358,7 +359,7 @@ export class MetricQueryCompiler {
       shifts.push({ kind: 'window', ...window });
     }
     if (input.offsetToGrain) shifts.push({ kind: 'toGrain', grain: input.offsetToGrain });
-    return this.metricNode(metric, context, { filters: [...use.filters, ...input.filter], shifts, alias: alias.toLowerCase() === alias ? alias : alias });
+    return this.metricNode(metric, context, { filters: [...use.filters, ...input.filter], shifts, alias });
   }
 
   /** SELECT keys, value FROM combined: the last step of a ratio or derived metric. */
@@ -420,7 +421,7 @@ export class MetricQueryCompiler {
     const spineAlias = this.nextAlias('time_spine');
     const spineColumn = col(spineAlias, spine.column);
     const spineJoins: Join[] = [];
-    const spineKeys: SelectItem[] = timeKeys.map(({ request, key }) => ({ expr: this.timeExpr(spineColumn, request.grain ?? context.defaultGrain, request.datePart, spineAlias, spineJoins), alias: key }));
+    const spineKeys: SelectItem[] = timeKeys.map(({ request, key }) => ({ expr: this.timeExpr(spineColumn, request.grain ?? context.defaultGrain, request.datePart, spineJoins), alias: key }));
     const spineQuery: Select = {
       comment: `Every ${spineGrain} period from the time spine`,
       columns: spineKeys,
@@ -488,7 +489,7 @@ export class MetricQueryCompiler {
     const where = [...filterPlan.conditions];
     // Semi-additive: only the rows at the first (or last) value of the non-additive dimension count.
     if (measure.nonAdditiveDimension && !timeTransform) where.push(binary(col(undefined, '__non_additive'), '=', col(undefined, '__non_additive_bound')));
-    if (cumulative && this.needsPeriodAggregation(groupItems, context)) return this.periodAggregated(rows, keys, groupItems, aggregate, use.alias, cumulative);
+    if (cumulative && this.needsPeriodAggregation(groupItems)) return this.periodAggregated(rows, keys, aggregate, use.alias, cumulative);
     return {
       value: use.alias,
       query: {
@@ -532,7 +533,7 @@ export class MetricQueryCompiler {
    */
   private rowsQuery(args: RowsArgs): Select {
     const { table, measure, groupItems, filterPlan, context, measureColumn, timeTransform } = args;
-    const instances = new InstanceSet(this.model, table, () => this.nextAlias(table.name));
+    const instances = new InstanceSet(table, this.nextAlias(table.name));
     const root = instances.root;
     const columns: SelectItem[] = [];
     const joins: Join[] = [];
@@ -550,12 +551,12 @@ export class MetricQueryCompiler {
       if (timeTransform && item.aggTime) continue;
       if (item.metricTime) {
         if (timeTransform) continue;
-        columns.push({ expr: this.timeExpr(rawTime!, item.grain, item.datePart, undefined, joins), alias: item.column });
+        columns.push({ expr: this.timeExpr(rawTime!, item.grain, item.datePart, joins), alias: item.column });
         continue;
       }
       columns.push({ expr: this.elementExpr(item, instances, joins), alias: item.column });
     }
-    this.addMetricFilterJoins(filterPlan, instances, columns, joins, context);
+    this.addMetricFilterJoins(filterPlan, instances, columns, joins);
     columns.push({ expr: root.use(`measure:${measure.name}`, raw(measure.expr)), alias: measureColumn });
     const nonAdditive = measure.nonAdditiveDimension;
     if (nonAdditive && !timeTransform) {
@@ -624,7 +625,7 @@ export class MetricQueryCompiler {
     for (const item of [...groupItems, ...filterPlan.items]) {
       if (seen.has(item.column)) continue;
       seen.add(item.column);
-      columns.push({ expr: item.metricTime || item.aggTime ? this.timeExpr(spineDate, item.grain, item.datePart, spineAlias, joins) : col(baseAlias, item.column), alias: item.column });
+      columns.push({ expr: item.metricTime || item.aggTime ? this.timeExpr(spineDate, item.grain, item.datePart, joins) : col(baseAlias, item.column), alias: item.column });
     }
     for (const filter of filterPlan.metricFilters) columns.push({ expr: col(baseAlias, filter.column), alias: filter.column });
     columns.push({ expr: col(baseAlias, measureColumn), alias: measureColumn });
@@ -646,15 +647,14 @@ export class MetricQueryCompiler {
     };
   }
 
-  private needsPeriodAggregation(groupItems: ResolvedItem[], context: QueryContext): boolean {
-    void context;
+  private needsPeriodAggregation(groupItems: ResolvedItem[]): boolean {
     const time = groupItems.filter((item) => item.metricTime || item.aggTime);
     if (!time.length) return false;
     return !time.some((item) => item.grain === 'day' || (item.grain && isStandardGrain(item.grain) && grainIndex(item.grain) < grainIndex('day')));
   }
 
   /** A cumulative value at a coarser grain: the daily value, then the period's first (last, average). */
-  private periodAggregated(rows: Select, keys: string[], groupItems: ResolvedItem[], aggregate: Expr, alias: string, cumulative: CumulativeWindow): MetricNode {
+  private periodAggregated(rows: Select, keys: string[], aggregate: Expr, alias: string, cumulative: CumulativeWindow): MetricNode {
     const daily: Select = {
       comment: `Daily cumulative values of ${alias}`,
       columns: [...keys.map((key) => ({ expr: col(undefined, key) })), { expr: col(undefined, '__spine_date') }, { expr: aggregate, alias: '__daily' }],
@@ -667,7 +667,6 @@ export class MetricQueryCompiler {
       cumulative.periodAggregation === 'average'
         ? { kind: 'window', fn: { kind: 'aggregate', fn: 'avg', expr: col(undefined, '__daily') }, partitionBy: partition, orderBy: [] }
         : { kind: 'window', fn: call(cumulative.periodAggregation === 'last' ? 'LAST_VALUE' : 'FIRST_VALUE', col(undefined, '__daily')), partitionBy: partition, orderBy: [{ expr: col(undefined, '__spine_date') }], frame };
-    void groupItems;
     return {
       value: alias,
       query: {
@@ -687,11 +686,11 @@ export class MetricQueryCompiler {
     const dimension = element.dimension!;
     const value = instance.use(`dim:${dimension.name}`, raw(dimension.expr));
     if (dimension.kind !== 'time') return value;
-    return this.timeExpr(value, item.grain, item.datePart, undefined, joins);
+    return this.timeExpr(value, item.grain, item.datePart, joins);
   }
 
   /** A time value at a grain (standard or custom) or a date part. */
-  private timeExpr(value: Expr, grain: string | undefined, datePart: DatePart | undefined, _spineAlias: string | undefined, joins?: Join[]): Expr {
+  private timeExpr(value: Expr, grain: string | undefined, datePart: DatePart | undefined, joins?: Join[]): Expr {
     if (datePart) return { kind: 'extract', part: datePart, expr: value };
     if (!grain) return value;
     if (isStandardGrain(grain)) return { kind: 'dateTrunc', grain, expr: value };
@@ -703,17 +702,17 @@ export class MetricQueryCompiler {
     return col(alias, custom.column);
   }
 
-  private addMetricFilterJoins(filterPlan: { metricFilters: { reference: FilterReference; column: string }[] }, instances: InstanceSet, columns: SelectItem[], joins: Join[], context: QueryContext): void {
+  private addMetricFilterJoins(filterPlan: { metricFilters: { reference: FilterReference; column: string }[] }, instances: InstanceSet, columns: SelectItem[], joins: Join[]): void {
     for (const { reference, column } of filterPlan.metricFilters) {
       const { name, groupBy } = reference.metric!;
-      const subquery = this.compileNested({ metrics: [name], groupBy }, context);
+      const subquery = this.compileNested({ metrics: [name], groupBy });
       const alias = this.nextAlias('metric_filter');
       const conditions: Expr[] = groupBy.map((item, index) => {
-        const named = parseItemName(item, new Set(this.customGrains.keys()));
+        const named = parseItemName(item, this.customGrainNames);
         // The subquery is keyed by the entity; the outer rows join on the same entity however they reach it.
         const request = { ...named, entityPath: [] };
-        const element = findElement(linkableElements(this.model, instances.root.table), request);
-        if (!element) throw unknownItemError(request, linkableElements(this.model, instances.root.table), `the filter ${reference.match}`, this.allNames);
+        const element = findElement(this.elements(instances.root.table), request);
+        if (!element) throw unknownItemError(request, this.elements(instances.root.table), `the filter ${reference.match}`, this.allNames);
         const instance = instances.reach(element.hops);
         const outer = element.kind === 'entity' ? instance.use(`entity:${element.entity!.name}`, raw(element.entity!.expr)) : instance.use(`dim:${element.dimension!.name}`, raw(element.dimension!.expr));
         return binary(outer, '=', col(alias, subquery.columns[index]!));
@@ -724,9 +723,8 @@ export class MetricQueryCompiler {
   }
 
   /** A metric query inside this one (for a Metric() filter), sharing the alias counter. */
-  private compileNested(query: MetricQuery, outer: QueryContext): { select: Select; columns: string[] } {
-    void outer;
-    const requests = (query.groupBy ?? []).map((item) => parseItemName(item, new Set(this.customGrains.keys())));
+  private compileNested(query: MetricQuery): { select: Select; columns: string[] } {
+    const requests = (query.groupBy ?? []).map((item) => parseItemName(item, this.customGrainNames));
     const metrics = (query.metrics ?? []).map((name) => this.metric(name));
     const context: QueryContext = { requests, where: [], defaultGrain: this.defaultMetricTimeGrain(metrics), query, columns: new Map() };
     const saved = this.explanation;
@@ -801,14 +799,14 @@ export class MetricQueryCompiler {
 
   /** `metrics: []`: the distinct values of the group-by items, from the table that reaches them all with the fewest joins. */
   private dimensionValues(context: QueryContext): { select: Select; columns: string[] } {
-    const customGrains = new Set(this.customGrains.keys());
+    const customGrains = this.customGrainNames;
     const filterRequests = context.where.flatMap((filter) => filterReferences(filter, customGrains, () => false).flatMap((reference) => (reference.item ? [reference.item] : [])));
     const nonTime = [...context.requests, ...filterRequests].filter((request) => !(request.element === 'metric_time' && request.entityPath.length === 0));
     let root: LogicalTable | undefined;
     if (nonTime.length) {
       let best: { table: LogicalTable; cost: number } | undefined;
       for (const table of this.model.tables) {
-        const elements = linkableElements(this.model, table);
+        const elements = this.elements(table);
         let cost = 0;
         let ok = true;
         for (const request of nonTime) {
@@ -822,7 +820,7 @@ export class MetricQueryCompiler {
         if (ok && (!best || cost < best.cost)) best = { table, cost };
       }
       if (!best) {
-        const request = nonTime.find((candidate) => !this.model.tables.some((table) => safeFind(linkableElements(this.model, table), candidate)));
+        const request = nonTime.find((candidate) => !this.model.tables.some((table) => safeFind(this.elements(table), candidate)));
         if (request) throw unknownItemError(request, [], 'any semantic model', this.allNames);
         throw new StratumError('INVALID_ARGUMENT', `No single semantic model reaches all of ${nonTime.map((request) => request.text).join(', ')} through many-to-one joins.`, 'Query them separately, or add a metric whose table reaches them all.');
       }
@@ -834,18 +832,17 @@ export class MetricQueryCompiler {
     const joins: Join[] = [];
     const columns: SelectItem[] = [];
     const seen = new Set<string>();
-    let fromItem: FromItem;
+    let spineFrom: FromItem | undefined;
     let instances: InstanceSet | undefined;
     let spineDate: Expr | undefined;
     const needsSpine = [...items, ...filterPlan.items].some((item) => item.metricTime);
     const spineGrain = context.defaultGrain;
     if (root) {
-      instances = new InstanceSet(this.model, root, () => this.nextAlias(root!.name));
-      fromItem = instances.root.fromItem();
+      instances = new InstanceSet(root, this.nextAlias(root.name));
     } else {
       const spine = this.spineFor(this.finestMetricTimeGrain(items, spineGrain));
       const alias = this.nextAlias('time_spine');
-      fromItem = this.spineFrom(spine, alias);
+      spineFrom = this.spineFrom(spine, alias);
       spineDate = col(alias, spine.column);
     }
     if (root && needsSpine) {
@@ -857,9 +854,9 @@ export class MetricQueryCompiler {
     for (const item of [...items, ...filterPlan.items]) {
       if (seen.has(item.column)) continue;
       seen.add(item.column);
-      columns.push({ expr: item.metricTime ? this.timeExpr(spineDate!, item.grain, item.datePart, undefined, joins) : this.elementExpr(item, instances!, joins), alias: item.column });
+      columns.push({ expr: item.metricTime ? this.timeExpr(spineDate!, item.grain, item.datePart, joins) : this.elementExpr(item, instances!, joins), alias: item.column });
     }
-    if (instances) this.addMetricFilterJoins(filterPlan, instances, columns, joins, context);
+    if (instances) this.addMetricFilterJoins(filterPlan, instances, columns, joins);
     const where: Expr[] = [];
     if (spineDate && this.timeConstraint(context)) where.push(this.constraintCondition(spineDate, this.constraintGrain(items, context, 'day'), context));
     const tableJoins = instances ? instances.joins((hop, from, to) => this.extraJoinConditions(hop, from, to, undefined)) : [];
@@ -868,7 +865,7 @@ export class MetricQueryCompiler {
     const base: Select = {
       comment: root ? `Values reachable from ${root.name}` : 'Dates from the time spine',
       columns,
-      from: instances ? instances.root.fromItem() : fromItem,
+      from: instances ? instances.root.fromItem() : spineFrom!,
       joins: [...tableJoins, ...joins],
       ...(where.length ? { where } : {}),
     };
@@ -908,7 +905,7 @@ export class MetricQueryCompiler {
       const lower = name.toLowerCase();
       let column = columns.find((candidate) => candidate === lower);
       if (!column) {
-        const request = parseItemName(name, new Set(this.customGrains.keys()));
+        const request = parseItemName(name, this.customGrainNames);
         const index = context.requests.findIndex((candidate) => candidate.element === request.element && endsWithPath(candidate.entityPath, request.entityPath) && (!request.grain || candidate.grain === request.grain || (!candidate.grain && request.grain === context.defaultGrain)) && candidate.datePart === request.datePart);
         column = index >= 0 ? this.keyColumns(context)[index] : undefined;
       }
@@ -922,12 +919,6 @@ export class MetricQueryCompiler {
     }
   }
 
-  private expressionNode(metric: Extract<Metric, { type: 'expression' }>, context: QueryContext, use: MetricUse): MetricNode {
-    void metric;
-    void context;
-    void use;
-    throw new StratumError('NOT_IMPLEMENTED', 'Cortex expression metrics are compiled by the Cortex path.', '');
-  }
 }
 
 function endsWithPath(path: string[], suffix: string[]): boolean {
@@ -975,12 +966,8 @@ class InstanceSet {
   readonly root: TableInstance;
   private readonly byPath = new Map<string, { instance: TableInstance; hop: JoinHop; parent: TableInstance }>();
 
-  constructor(
-    private readonly model: SemanticModel,
-    rootTable: LogicalTable,
-    private readonly alias: () => string,
-  ) {
-    this.root = new TableInstance(rootTable, alias());
+  constructor(rootTable: LogicalTable, rootAlias: string) {
+    this.root = new TableInstance(rootTable, rootAlias);
   }
 
   get joined(): TableInstance[] {
@@ -1004,8 +991,6 @@ class InstanceSet {
   }
 
   joins(extra: (hop: JoinHop, from: TableInstance, to: TableInstance) => Expr[]): Join[] {
-    void this.model;
-    void this.alias;
     // Conditions first: they add key columns to the instances, which are rendered afterwards.
     const conditions = [...this.byPath.values()].map(({ instance, hop, parent }) => {
       const left = hop.from.entities.find((entity) => entity.name === hop.entity)!;

@@ -1,9 +1,6 @@
-import type { Measure, Metric, LogicalTable, TimeGranularity } from '../ir.js';
+import type { TimeGranularity } from '../ir.js';
 
-/**
- * What the compiler decided, before any SQL: which metrics, which measures of which tables, which
- * time transformations. Printed in `explanation` and testable without a database.
- */
+/** The time transformations a metric plan applies to a measure's rows, before any SQL. */
 
 /** How the spine date of an output row maps to the date a measure row must have. */
 export type TimeShift = { kind: 'window'; count: number; grain: TimeGranularity } | { kind: 'toGrain'; grain: TimeGranularity };
@@ -13,24 +10,6 @@ export interface CumulativeWindow {
   window?: { count: number; grain: TimeGranularity };
   grainToDate?: TimeGranularity;
   periodAggregation: 'first' | 'last' | 'average';
-}
-
-/** One aggregation of one measure, with everything that changes its rows. */
-export interface MeasureStep {
-  measure: Measure;
-  table: LogicalTable;
-  /** The output column of the aggregated value. */
-  column: string;
-  filters: string[];
-  shifts: TimeShift[];
-  cumulative?: CumulativeWindow;
-}
-
-export interface MetricPlan {
-  metric: Metric;
-  column: string;
-  measures: MeasureStep[];
-  inputs: MetricPlan[];
 }
 
 const GRAIN_WORDS: Record<string, TimeGranularity> = {

@@ -41,13 +41,13 @@ export interface ItemRequest {
 
 export const DATE_PARTS: readonly DatePart[] = ['year', 'quarter', 'month', 'week', 'day', 'dow', 'doy', 'hour', 'minute', 'second'];
 
-/** Standard grains from fine to coarse, and the custom ones a model's time spines define. */
-export function grainsOf(model: SemanticModel): { standard: readonly TimeGranularity[]; custom: Map<string, { grain: TimeGranularity; column: string }> } {
+/** The custom grains a model's time spines define (`alien_day`, `fiscal_quarter`) and where each lives. */
+export function customGranularities(model: SemanticModel): Map<string, { grain: TimeGranularity; column: string }> {
   const custom = new Map<string, { grain: TimeGranularity; column: string }>();
   for (const spine of model.timeSpines) {
     for (const item of spine.customGranularities) custom.set(item.name.toLowerCase(), { grain: spine.granularity, column: item.column });
   }
-  return { standard: TIME_GRANULARITIES, custom };
+  return custom;
 }
 
 export function isStandardGrain(name: string): name is TimeGranularity {

@@ -40,7 +40,7 @@ export function parseCortex(file: { path: string; text: string }, _options: Pars
     timeSpines: [],
     problems: [],
   };
-  const { parsed, text, relaxed } = parseLeniently(file);
+  const { parsed, relaxed } = parseLeniently(file);
   model.problems.push(...parsed.problems);
   const [document, ...extra] = parsed.documents;
   if (!document) {
