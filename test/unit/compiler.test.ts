@@ -90,6 +90,10 @@ beforeAll(async () => {
     `INSERT INTO order_items VALUES (100, 10, 2, '2024-01-06'), (101, 10, 3, '2024-01-06'), (102, 10, 1, '2024-01-07'), (103, 12, 4, '2024-01-21')`,
     `CREATE TABLE campaigns (day DATE, spend INTEGER)`,
     `INSERT INTO campaigns VALUES ('2024-01-01', 7)`,
+    `CREATE TABLE visits (user_id INTEGER, ds DATE, channel VARCHAR)`,
+    `INSERT INTO visits VALUES (1, '2024-01-01', 'ads'), (1, '2024-01-05', 'email'), (2, '2024-01-02', 'ads'), (3, '2024-01-03', 'email')`,
+    `CREATE TABLE buys (user_id INTEGER, ds DATE)`,
+    `INSERT INTO buys VALUES (1, '2024-01-02'), (1, '2024-01-06'), (2, '2024-01-10')`,
   ]) await connection.run(statement);
 });
 
@@ -175,6 +179,52 @@ describe('compileMetricQuery', () => {
 
   it('refuses an order_by that is not in the query', () => {
     expect(() => compileMetricQuery(model(), { metrics: ['revenue'], orderBy: ['-quantity'] })).toThrow('Cannot order by "quantity": it is not a metric or group-by item of the query.');
+  });
+
+  it('credits each conversion to the latest base event of the same entity inside the window', async () => {
+    const funnel = `
+semantic_model:
+  name: visits
+  node_relation: { schema_name: main, alias: visits }
+  defaults: { agg_time_dimension: ds }
+  entities: [{ name: visit, type: primary, expr: "CAST(user_id AS VARCHAR) || '-' || CAST(ds AS VARCHAR)" }, { name: user, type: foreign, expr: user_id }]
+  dimensions: [{ name: ds, type: time, type_params: { time_granularity: day } }, { name: channel, type: categorical }]
+  measures: [{ name: visits, agg: sum, expr: "1" }]
+---
+semantic_model:
+  name: buys
+  node_relation: { schema_name: main, alias: buys }
+  defaults: { agg_time_dimension: ds }
+  entities: [{ name: user, type: foreign, expr: user_id }]
+  dimensions: [{ name: ds, type: time, type_params: { time_granularity: day } }]
+  measures: [{ name: buys, agg: sum, expr: "1" }]
+---
+metric:
+  name: buy_rate_3d
+  type: conversion
+  type_params: { conversion_type_params: { base_measure: visits, conversion_measure: buys, entity: user, window: 3 days, calculation: conversion_rate } }
+---
+metric:
+  name: buy_rate
+  type: conversion
+  type_params: { conversion_type_params: { base_measure: visits, conversion_measure: buys, entity: user, calculation: conversion_rate } }
+---
+metric:
+  name: buys_3d
+  type: conversion
+  type_params: { conversion_type_params: { base_measure: visits, conversion_measure: { name: buys, fill_nulls_with: 0 }, entity: user, window: 3 days, calculation: conversions } }
+`;
+    // User 1 buys on 01-02 (after the ads visit) and 01-06 (after the email visit); user 2 buys 8 days after an ads visit.
+    expect(await rows({ metrics: ['buy_rate_3d', 'buy_rate', 'buys_3d'], groupBy: ['visit__channel'], orderBy: ['visit__channel'] }, funnel)).toEqual([
+      { visit__channel: 'ads', buy_rate_3d: 0.5, buy_rate: 1, buys_3d: '1' },
+      { visit__channel: 'email', buy_rate_3d: 0.5, buy_rate: 0.5, buys_3d: '1' },
+    ]);
+    expect(await rows({ metrics: ['buys_3d'], groupBy: ['metric_time__day'], orderBy: ['metric_time__day'] }, funnel)).toEqual([
+      { metric_time__day: '2024-01-01 00:00:00', buys_3d: '1' },
+      { metric_time__day: '2024-01-02 00:00:00', buys_3d: '0' },
+      { metric_time__day: '2024-01-03 00:00:00', buys_3d: '0' },
+      { metric_time__day: '2024-01-05 00:00:00', buys_3d: '1' },
+    ]);
   });
 
   it('says when a time feature needs a time spine the model lacks', () => {

@@ -1,5 +1,5 @@
 import { StratumError, closestNames, didYouMean, formatSuggestions } from '../../errors.js';
-import type { Dimension, LogicalTable, Measure, MeasureReference, Metric, MetricInput, SemanticModel, TimeGranularity, TimeSpine } from '../ir.js';
+import type { ConversionMetric, Dimension, LogicalTable, Measure, MeasureReference, Metric, MetricInput, SemanticModel, TimeGranularity, TimeSpine } from '../ir.js';
 import { TIME_GRANULARITIES } from '../ir.js';
 import { and, binary, call, coalesce, col, lit, raw, sameValue, type DatePart, type Expr, type FromItem, type Join, type Select, type SelectItem } from '../sql/ast.js';
 import { DUCKDB, renderSelect, type Dialect } from '../sql/render.js';
@@ -344,7 +344,7 @@ export class MetricQueryCompiler {
         return this.project(combined, keys, raw(metric.expr), use.alias, `Derived metric ${metric.name} = ${metric.expr}`);
       }
       case 'conversion':
-        throw new StratumError('NOT_IMPLEMENTED', `Conversion metric ${metric.name} cannot be compiled yet.`, 'Query its base and conversion measures as simple metrics.');
+        return this.conversionNode(metric, context, use);
       case 'expression':
         throw new StratumError('NOT_IMPLEMENTED', `Metric ${metric.name} is a Cortex expression metric, which the compiler cannot compile yet.`, 'Read its SQL in load_semantic_model and write the query with run_sql.');
     }
@@ -459,6 +459,125 @@ export class MetricQueryCompiler {
     return Boolean(dimension && request.element === dimension.name && localEntities(found.table).includes(request.entityPath.at(-1) ?? ''));
   }
 
+  // ---- conversion metrics ----------------------------------------------------------------------
+
+  /**
+   * A conversion metric, as MetricFlow computes it: the base measure aggregated as usual; and each
+   * conversion event matched to the latest base event of the same entity (and constant properties)
+   * at or before it, inside the window, taking that base event's group-by values; then the
+   * conversions aggregated on the same keys and divided by the base (or returned as a count).
+   */
+  private conversionNode(metric: ConversionMetric, context: QueryContext, use: MetricUse): MetricNode {
+    if (use.shifts.length) throw new StratumError('NOT_IMPLEMENTED', `Conversion metric ${metric.name} cannot be used with offset_window or offset_to_grain yet.`, 'Query the conversion metric without an offset.');
+    const keys = this.keyColumns(context);
+    const base = this.measureNode(metric.baseMeasure, context, { ...use, alias: '__base', filters: [...use.filters] });
+    const conversions = this.conversionEvents(metric, context, use, keys);
+    const combined = this.combine([base, conversions], keys);
+    const value =
+      metric.calculation === 'conversion_rate'
+        ? binary({ kind: 'cast', expr: col(undefined, conversions.value), type: 'double' }, '/', { kind: 'cast', expr: call('NULLIF', col(undefined, base.value), lit(0)), type: 'double' })
+        : col(undefined, conversions.value);
+    return this.project(combined, keys, value, use.alias, `Conversion metric ${metric.name} (${metric.calculation})`);
+  }
+
+  private measureOf(reference: MeasureReference): { measure: Measure; table: LogicalTable } {
+    const found = this.measures.get(reference.name.toLowerCase());
+    if (!found) throw new StratumError('INVALID_ARGUMENT', `Measure "${reference.name}" does not exist in semantic model ${this.model.name}.`, 'Fix the metric definition (stratum validate lists such problems).');
+    return found;
+  }
+
+  /** A dimension or entity of one table by name: a conversion metric's entity and constant properties. */
+  private localExpr(table: LogicalTable, name: string, metric: string): { key: string; expr: Expr } {
+    const entity = table.entities.find((candidate) => candidate.name === name);
+    if (entity?.expr) return { key: `entity:${entity.name}`, expr: raw(entity.expr) };
+    const dimension = table.dimensions.find((candidate) => candidate.name === name);
+    if (dimension) return { key: `dim:${dimension.name}`, expr: raw(dimension.expr) };
+    throw new StratumError('INVALID_ARGUMENT', `Conversion metric ${metric}: "${name}" is not an entity or dimension of ${table.name}.`, 'Fix the metric definition (stratum validate).');
+  }
+
+  private conversionEvents(metric: ConversionMetric, context: QueryContext, use: MetricUse, keys: string[]): MetricNode {
+    const baseSide = this.measureOf(metric.baseMeasure);
+    const conversionSide = this.measureOf(metric.conversionMeasure);
+    const baseTime = this.aggTimeDimension(baseSide.measure, baseSide.table, true);
+    const conversionTime = this.aggTimeDimension(conversionSide.measure, conversionSide.table, true);
+    const grainOf = (dimension: Dimension) => (dimension.timeGranularity && isStandardGrain(dimension.timeGranularity) ? (dimension.timeGranularity as TimeGranularity) : 'day');
+    const joinGrain = [grainOf(baseTime), grainOf(conversionTime)].reduce((a, b) => (grainIndex(a) >= grainIndex(b) ? a : b));
+    const window = metric.window ? parseWindow(metric.window) : undefined;
+    if (metric.window && !window) throw new StratumError('NOT_IMPLEMENTED', `Conversion metric ${metric.name}: window "${metric.window}" is not supported yet.`, 'Use a window such as "7 days".');
+
+    const events = (side: { measure: Measure; table: LogicalTable }, time: Dimension, filters: string[], groupItems: ResolvedItem[], properties: string[], label: string): Select => {
+      const from = `metric ${metric.name} (${label} ${side.measure.name} of ${side.table.name})`;
+      const filterPlan = this.filterPlan(filters, side.table, context, from, time);
+      const rows = this.rowsQuery({
+        table: side.table,
+        measure: side.measure,
+        groupItems,
+        filterPlan,
+        context: label === 'base' ? context : { ...context, query: { ...context.query, startTime: undefined, endTime: undefined } },
+        measureColumn: '__value',
+        timeTransform: false,
+        shifts: [],
+        cumulative: undefined,
+        use,
+        extras: (root) => {
+          const entity = this.localExpr(side.table, metric.entity, metric.name);
+          return [
+            { expr: root.use(entity.key, entity.expr), alias: '__entity' },
+            { expr: { kind: 'dateTrunc', grain: joinGrain, expr: root.use(`time:${time.name}`, raw(time.expr)) }, alias: '__event_time' },
+            ...properties.map((name, index) => {
+              const property = this.localExpr(side.table, name, metric.name);
+              return { expr: root.use(property.key, property.expr), alias: `__property_${index}` };
+            }),
+          ];
+        },
+      });
+      const alias = this.nextAlias(`${label}_rows`);
+      return {
+        comment: `${label === 'base' ? 'Base' : 'Conversion'} events of ${metric.name}: ${side.measure.name} of ${side.table.name}`,
+        columns: [{ expr: { kind: 'star' } }, ...(label === 'conversion' ? [{ expr: { kind: 'window', fn: call('ROW_NUMBER'), partitionBy: [], orderBy: [] } as Expr, alias: '__event_id' }] : [])],
+        from: { kind: 'subquery', query: rows, alias },
+        ...(filterPlan.conditions.length ? { where: filterPlan.conditions } : {}),
+      };
+    };
+
+    const baseFrom = `metric ${metric.name} (base measure ${baseSide.measure.name})`;
+    const groupItems = this.resolveItems(context.requests, baseSide.table, context, baseFrom, baseTime);
+    const baseEvents = events(baseSide, baseTime, [...use.filters, ...metric.baseMeasure.filter, ...context.where], groupItems, metric.constantProperties.map((property) => property.base), 'base');
+    const conversionEvents = events(conversionSide, conversionTime, [...metric.conversionMeasure.filter], [], metric.constantProperties.map((property) => property.conversion), 'conversion');
+
+    const b = this.nextAlias('base_events');
+    const c = this.nextAlias('conversion_events');
+    const conditions: Expr[] = [binary(col(b, '__entity'), '=', col(c, '__entity')), binary(col(b, '__event_time'), '<=', col(c, '__event_time'))];
+    if (window) conditions.push(binary(col(b, '__event_time'), '>', { kind: 'dateAdd', expr: col(c, '__event_time'), count: -window.count, grain: window.grain }));
+    metric.constantProperties.forEach((_, index) => conditions.push(binary(col(b, `__property_${index}`), '=', col(c, `__property_${index}`))));
+    const latestBase = (name: string): Expr => ({
+      kind: 'window',
+      fn: call('FIRST_VALUE', col(b, name)),
+      partitionBy: [col(c, '__entity'), col(c, '__event_time'), col(c, '__event_id')],
+      orderBy: [{ expr: col(b, '__event_time'), descending: true }],
+      frame: 'ROWS BETWEEN UNBOUNDED PRECEDING AND UNBOUNDED FOLLOWING',
+    });
+    const matched: Select = {
+      comment: `Each conversion matched to the latest base event of the same ${metric.entity}${window ? ` within ${metric.window}` : ''}${metric.constantProperties.length ? ' with the same constant properties' : ''}`,
+      distinct: true,
+      columns: [...keys.map((key) => ({ expr: latestBase(key), alias: key })), { expr: col(c, '__event_id'), alias: '__event_id' }, { expr: col(c, '__value'), alias: '__value' }],
+      from: { kind: 'subquery', query: baseEvents, alias: b },
+      joins: [{ type: 'inner', item: { kind: 'subquery', query: conversionEvents, alias: c }, on: and(conditions)! }],
+    };
+    this.explanation.push(`${use.alias}: conversions of ${metric.conversionMeasure.name} after ${metric.baseMeasure.name} per ${metric.entity}${window ? ` within ${metric.window}` : ''}`);
+    const fill = metric.conversionMeasure.fillNullsWith;
+    return {
+      value: '__conversions',
+      ...(fill !== undefined ? { fill } : {}),
+      query: {
+        comment: `Aggregate ${conversionSide.measure.name} over the matched conversions`,
+        columns: [...keys.map((key) => ({ expr: col(undefined, key) })), { expr: this.aggregate(conversionSide.measure, col(undefined, '__value')), alias: '__conversions' }],
+        from: { kind: 'subquery', query: matched, alias: this.nextAlias('conversions') },
+        ...(keys.length ? { groupBy: keys.map((key) => col(undefined, key)) } : {}),
+      },
+    };
+  }
+
   // ---- one measure -----------------------------------------------------------------------------
 
   private measureNode(reference: MeasureReference, context: QueryContext, use: MetricUse, cumulative?: CumulativeWindow): MetricNode {
@@ -558,6 +677,7 @@ export class MetricQueryCompiler {
     }
     this.addMetricFilterJoins(filterPlan, instances, columns, joins);
     columns.push({ expr: root.use(`measure:${measure.name}`, raw(measure.expr)), alias: measureColumn });
+    if (args.extras) columns.push(...args.extras(root));
     const nonAdditive = measure.nonAdditiveDimension;
     if (nonAdditive && !timeTransform) {
       const dimension = table.dimensions.find((candidate) => candidate.name === nonAdditive.name);
@@ -959,6 +1079,8 @@ interface RowsArgs {
   shifts: TimeShift[];
   cumulative: CumulativeWindow | undefined;
   use: MetricUse;
+  /** Extra row-level columns over the root table (conversion metrics need the entity and event time). */
+  extras?: (root: TableInstance) => SelectItem[];
 }
 
 /** The tables one measure's rows are read from: the root plus each joined table, once per join path. */
