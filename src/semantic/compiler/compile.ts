@@ -698,7 +698,7 @@ export class MetricQueryCompiler {
     if (rawTime && !timeTransform && this.timeConstraint(context)) where.push(this.constraintCondition(rawTime, this.constraintGrain(groupItems, context, timeGrain), context));
 
     const anchor = rawTime ?? this.anchorTime(measure, table, root);
-    const tableJoins = instances.joins((hop, from, to) => this.extraJoinConditions(hop, from, to, anchor));
+    const tableJoins = instances.joins((hop, from, to, root) => this.extraJoinConditions(hop, from, to, anchor, root));
     const base: Select = {
       comment: `Rows of ${table.name}${instances.joined.length ? ` joined to ${instances.joined.map((instance) => instance.table.name).join(', ')}` : ''}`,
       columns,
@@ -717,7 +717,7 @@ export class MetricQueryCompiler {
   private constraintGrain(items: ResolvedItem[], context: QueryContext, fallback: TimeGranularity): TimeGranularity {
     const grains = items.filter((item) => (item.metricTime || item.aggTime) && item.grain && isStandardGrain(item.grain)).map((item) => item.grain as TimeGranularity);
     if (grains.length) return grains.reduce(finer);
-    return grainIndex(fallback) < grainIndex(context.defaultGrain) ? fallback : context.defaultGrain;
+    return grainIndex(fallback) > grainIndex(context.defaultGrain) ? fallback : context.defaultGrain;
   }
 
   /** Rows re-dated through the spine: each spine date picks the measure rows its offset or window names. */
@@ -864,7 +864,7 @@ export class MetricQueryCompiler {
   }
 
   /** Beyond the entity key: matching partition columns, and the validity window of an SCD type II table. */
-  private extraJoinConditions(hop: JoinHop, fromInstance: TableInstance, toInstance: TableInstance, anchor: Expr | undefined): Expr[] {
+  private extraJoinConditions(hop: JoinHop, fromInstance: TableInstance, toInstance: TableInstance, anchor: Expr | undefined, root?: TableInstance): Expr[] {
     const conditions: Expr[] = [];
     const start = hop.to.dimensions.find((dimension) => dimension.validity === 'start');
     const end = hop.to.dimensions.find((dimension) => dimension.validity === 'end');
@@ -873,10 +873,12 @@ export class MetricQueryCompiler {
       const to = toInstance.use(`dim:${end.name}`, raw(end.expr));
       conditions.push(binary(anchor, '>=', from), binary(binary(anchor, '<', to), 'OR', { kind: 'isNull', expr: to }));
     }
-    for (const left of hop.from.dimensions) {
-      if (!left.isPartition) continue;
+    // Partitions match with the table joined from; through a table without partitions, with the root's.
+    const partitioned = (instance: TableInstance) => instance.table.dimensions.filter((dimension) => dimension.isPartition);
+    const leftInstance = partitioned(fromInstance).length || !root ? fromInstance : root;
+    for (const left of partitioned(leftInstance)) {
       const right = hop.to.dimensions.find((candidate) => candidate.isPartition && candidate.name === left.name);
-      if (right) conditions.push(binary(fromInstance.use(`dim:${left.name}`, raw(left.expr)), '=', toInstance.use(`dim:${right.name}`, raw(right.expr))));
+      if (right) conditions.push(binary(leftInstance.use(`dim:${left.name}`, raw(left.expr)), '=', toInstance.use(`dim:${right.name}`, raw(right.expr))));
     }
     return conditions;
   }
@@ -965,10 +967,11 @@ export class MetricQueryCompiler {
       spineFrom = this.spineFrom(spine, alias);
       spineDate = col(alias, spine.column);
     }
+    const spineJoins: Join[] = [];
     if (root && needsSpine) {
       const spine = this.spineFor(this.finestMetricTimeGrain(items, spineGrain));
       const alias = this.nextAlias('time_spine');
-      joins.push({ type: 'cross', item: this.spineFrom(spine, alias) });
+      spineJoins.push({ type: 'cross', item: this.spineFrom(spine, alias) });
       spineDate = col(alias, spine.column);
     }
     for (const item of [...items, ...filterPlan.items]) {
@@ -979,14 +982,15 @@ export class MetricQueryCompiler {
     if (instances) this.addMetricFilterJoins(filterPlan, instances, columns, joins);
     const where: Expr[] = [];
     if (spineDate && this.timeConstraint(context)) where.push(this.constraintCondition(spineDate, this.constraintGrain(items, context, 'day'), context));
-    const tableJoins = instances ? instances.joins((hop, from, to) => this.extraJoinConditions(hop, from, to, undefined)) : [];
-    // Values of different tables are all listed, matched where they can be (MetricFlow's full outer join).
-    if (!needsSpine) for (const join of tableJoins) join.type = 'full';
+    const tableJoins = instances ? instances.joins((hop, from, to, root) => this.extraJoinConditions(hop, from, to, undefined, root)) : [];
+    // Values of different tables are all listed, matched where they can be (MetricFlow's full outer
+    // join); the spine is crossed with the root table first, as MetricFlow does.
+    for (const join of tableJoins) join.type = 'full';
     const base: Select = {
       comment: root ? `Values reachable from ${root.name}` : 'Dates from the time spine',
       columns,
       from: instances ? instances.root.fromItem() : spineFrom!,
-      joins: [...tableJoins, ...joins],
+      joins: [...spineJoins, ...tableJoins, ...joins],
       ...(where.length ? { where } : {}),
     };
     const keys = items.map((item) => item.column);
@@ -1112,12 +1116,12 @@ class InstanceSet {
     return current;
   }
 
-  joins(extra: (hop: JoinHop, from: TableInstance, to: TableInstance) => Expr[]): Join[] {
+  joins(extra: (hop: JoinHop, from: TableInstance, to: TableInstance, root: TableInstance) => Expr[]): Join[] {
     // Conditions first: they add key columns to the instances, which are rendered afterwards.
     const conditions = [...this.byPath.values()].map(({ instance, hop, parent }) => {
       const left = hop.from.entities.find((entity) => entity.name === hop.entity)!;
       const right = hop.to.entities.find((entity) => entity.name === hop.entity)!;
-      return and([binary(parent.use(`entity:${left.name}`, raw(left.expr)), '=', instance.use(`entity:${right.name}`, raw(right.expr))), ...extra(hop, parent, instance)])!;
+      return and([binary(parent.use(`entity:${left.name}`, raw(left.expr)), '=', instance.use(`entity:${right.name}`, raw(right.expr))), ...extra(hop, parent, instance, this.root)])!;
     });
     return [...this.byPath.values()].map(({ instance }, index) => ({ type: 'left', item: instance.fromItem(), on: conditions[index]! }) satisfies Join);
   }
