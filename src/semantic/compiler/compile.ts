@@ -751,12 +751,17 @@ export class MetricQueryCompiler {
     columns.push({ expr: col(baseAlias, measureColumn), alias: measureColumn });
     if (cumulative) columns.push({ expr: spineDate, alias: '__spine_date' });
     const where: Expr[] = [];
-    if (this.timeConstraint(context)) where.push(this.constraintCondition(spineDate, this.constraintGrain(groupItems, context, spineGrain), context));
+    if (this.timeConstraint(context)) {
+      const grain = this.constraintGrain(groupItems, context, spineGrain);
+      where.push(this.constraintCondition(spineDate, grain, context));
+      // A cumulative value under an offset is computed inside the constraint too (as MetricFlow does).
+      if (cumulative && shifts.length) where.push(this.constraintCondition(target, grain, context));
+    }
     const coarse = groupItems.filter((item) => (item.metricTime || item.aggTime) && item.grain && isStandardGrain(item.grain) && grainIndex(item.grain) > grainIndex(spineGrain));
-    // An offset to the start of a grain at a coarser query grain reads only the first spine day of each period.
+    // An offset to the start of a grain at coarser query grains reads only the first spine day of each period.
     if (!cumulative && shifts.some((shift) => shift.kind === 'toGrain') && coarse.length) {
-      const coarsest = coarse.map((item) => item.grain as TimeGranularity).reduce((a, b) => (grainIndex(a) >= grainIndex(b) ? a : b));
-      where.push(binary({ kind: 'dateTrunc', grain: coarsest, expr: spineDate }, '=', spineDate));
+      const starts = [...new Set(coarse.map((item) => item.grain as TimeGranularity))].map((grain) => binary({ kind: 'dateTrunc', grain, expr: spineDate }, '=', spineDate));
+      where.push(starts.reduce((all, start) => binary(all, 'OR', start)));
     }
     return {
       comment: cumulative ? 'Each spine date with the measure rows inside its window' : 'Each spine date with the measure rows of its offset date',
