@@ -355,8 +355,11 @@ export class MetricQueryCompiler {
     const shifts = [...use.shifts];
     if (input.offsetWindow) {
       const window = parseWindow(input.offsetWindow);
-      if (!window) throw new StratumError('NOT_IMPLEMENTED', `offset_window "${input.offsetWindow}" of ${input.name} is not supported yet.`, 'Use a window such as "7 days".');
-      shifts.push({ kind: 'window', ...window });
+      const custom = window ? undefined : /^\s*(\d+)\s+([a-z_][a-z0-9_]*)\s*$/i.exec(input.offsetWindow);
+      const grain = custom ? [custom[2]!, custom[2]!.replace(/s$/, '')].find((name) => this.customGrains.has(name)) : undefined;
+      if (window) shifts.push({ kind: 'window', ...window });
+      else if (custom && grain) shifts.push({ kind: 'customWindow', count: Number(custom[1]), grain });
+      else throw new StratumError('NOT_IMPLEMENTED', `offset_window "${input.offsetWindow}" of ${input.name} is not supported.`, `Use a window such as "7 days"${this.customGrains.size ? ` or a custom grain (${[...this.customGrains.keys()].join(', ')})` : ''}.`);
     }
     if (input.offsetToGrain) shifts.push({ kind: 'toGrain', grain: input.offsetToGrain });
     return this.metricNode(metric, context, { filters: [...use.filters, ...input.filter], shifts, alias });
@@ -601,7 +604,7 @@ export class MetricQueryCompiler {
     const aggregate = this.aggregate(measure, col(undefined, measureColumn));
     const describe = [`${use.alias}: ${measure.agg ?? 'aggregate'}(${measure.expr}) over ${table.name} (${table.physical.source})`];
     if (filters.length) describe.push(`  where ${filters.join(' AND ')}`);
-    if (use.shifts.length) describe.push(`  time offset: ${use.shifts.map((shift) => (shift.kind === 'window' ? `${shift.count} ${shift.grain}` : `start of ${shift.grain}`)).join(', then ')}`);
+    if (use.shifts.length) describe.push(`  time offset: ${use.shifts.map((shift) => (shift.kind === 'toGrain' ? `start of ${shift.grain}` : `${shift.count} ${shift.grain}`)).join(', then ')}`);
     if (cumulative) describe.push(`  cumulative: ${cumulative.window ? `${cumulative.window.count} ${cumulative.window.grain} window` : cumulative.grainToDate ? `${cumulative.grainToDate} to date` : 'all time'}`);
     this.explanation.push(describe.join('\n'));
 
@@ -726,9 +729,15 @@ export class MetricQueryCompiler {
     const spine = this.spineFor(spineGrain);
     const spineAlias = this.nextAlias('time_spine');
     const baseAlias = this.nextAlias('measure_rows');
-    const spineDate = col(spineAlias, spine.column);
-    let target: Expr = spineDate;
-    for (const shift of shifts) target = shift.kind === 'window' ? { kind: 'dateAdd', expr: target, count: -shift.count, grain: shift.grain } : { kind: 'dateTrunc', grain: shift.grain, expr: target };
+    const customShift = shifts.find((shift) => shift.kind === 'customWindow');
+    if (customShift && (shifts.length > 1 || cumulative)) throw new StratumError('NOT_IMPLEMENTED', `An offset of ${customShift.count} ${customShift.grain} cannot be combined with other offsets or a cumulative window yet.`, 'Query the metrics separately.');
+    const spineFrom: FromItem = customShift ? { kind: 'subquery', query: this.customOffsetMap(customShift.grain, customShift.count), alias: spineAlias } : this.spineFrom(spine, spineAlias);
+    const spineDate = col(spineAlias, customShift ? '__shifted' : spine.column);
+    let target: Expr = customShift ? col(spineAlias, '__day') : spineDate;
+    for (const shift of shifts) {
+      if (shift.kind === 'window') target = { kind: 'dateAdd', expr: target, count: -shift.count, grain: shift.grain };
+      else if (shift.kind === 'toGrain') target = { kind: 'dateTrunc', grain: shift.grain, expr: target };
+    }
     const rowTime = col(baseAlias, '__time');
     let on: Expr;
     if (cumulative) {
@@ -766,9 +775,59 @@ export class MetricQueryCompiler {
     return {
       comment: cumulative ? 'Each spine date with the measure rows inside its window' : 'Each spine date with the measure rows of its offset date',
       columns,
-      from: this.spineFrom(spine, spineAlias),
+      from: spineFrom,
       joins: [{ type: 'inner', item: { kind: 'subquery', query: base, alias: baseAlias }, on }, ...joins],
       ...(where.length ? { where } : {}),
+    };
+  }
+
+  /**
+   * Day -> the day at the same position `count` custom periods later (the period's last day when
+   * that one is shorter), from the time spine: MetricFlow's offset by a custom grain.
+   */
+  private customOffsetMap(grain: string, count: number): Select {
+    const custom = this.customGrains.get(grain)!;
+    const spine = this.spineFor(custom.grain);
+    const days = (alias: string): FromItem => {
+      const source = this.nextAlias('time_spine');
+      const period = col(source, custom.column);
+      return {
+        kind: 'subquery',
+        alias,
+        query: {
+          columns: [
+            { expr: col(source, spine.column), alias: '__day' },
+            { expr: period, alias: '__period' },
+            { expr: { kind: 'window', fn: call('ROW_NUMBER'), partitionBy: [period], orderBy: [{ expr: col(source, spine.column) }] }, alias: '__position' },
+          ],
+          from: this.spineFrom(spine, source),
+        },
+      };
+    };
+    const sizes = this.nextAlias('periods');
+    const periods: Select = {
+      columns: [
+        { expr: col(undefined, '__period') },
+        { expr: { kind: 'window', fn: call('LEAD', col(undefined, '__period'), lit(count)), partitionBy: [], orderBy: [{ expr: col(undefined, '__period') }] }, alias: '__next_period' },
+        { expr: { kind: 'window', fn: call('LEAD', col(undefined, '__size'), lit(count)), partitionBy: [], orderBy: [{ expr: col(undefined, '__period') }] }, alias: '__next_size' },
+      ],
+      from: {
+        kind: 'subquery',
+        alias: sizes,
+        query: { columns: [{ expr: col(undefined, '__period') }, { expr: { kind: 'aggregate', fn: 'count', expr: { kind: 'star' } }, alias: '__size' }], from: days(this.nextAlias('days')), groupBy: [col(undefined, '__period')] },
+      },
+    };
+    const day = this.nextAlias('day');
+    const period = this.nextAlias('period');
+    const shifted = this.nextAlias('shifted_day');
+    return {
+      comment: `Each day and the day at the same position ${count} ${grain} later`,
+      columns: [{ expr: col(day, '__day'), alias: '__day' }, { expr: col(shifted, '__day'), alias: '__shifted' }],
+      from: days(day),
+      joins: [
+        { type: 'inner', item: { kind: 'subquery', query: periods, alias: period }, on: binary(col(day, '__period'), '=', col(period, '__period')) },
+        { type: 'inner', item: days(shifted), on: binary(binary(col(shifted, '__period'), '=', col(period, '__next_period')), 'AND', binary(col(shifted, '__position'), '=', call('LEAST', col(day, '__position'), col(period, '__next_size')))) },
+      ],
     };
   }
 

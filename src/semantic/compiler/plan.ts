@@ -3,7 +3,11 @@ import type { TimeGranularity } from '../ir.js';
 /** The time transformations a metric plan applies to a measure's rows, before any SQL. */
 
 /** How the spine date of an output row maps to the date a measure row must have. */
-export type TimeShift = { kind: 'window'; count: number; grain: TimeGranularity } | { kind: 'toGrain'; grain: TimeGranularity };
+export type TimeShift =
+  | { kind: 'window'; count: number; grain: TimeGranularity }
+  | { kind: 'toGrain'; grain: TimeGranularity }
+  /** `1 alien_day`: the same day position, `count` periods of a custom grain earlier. */
+  | { kind: 'customWindow'; count: number; grain: string };
 
 export interface CumulativeWindow {
   /** Absent with grainToDate; both absent for all-time. */
