@@ -5,7 +5,9 @@ import { DuckDBInstance } from '@duckdb/node-api';
 import { describe, expect, it } from 'vitest';
 import { isCortexDocument, parseCortex } from '../../src/semantic/cortex/index.js';
 import type { SemanticModel } from '../../src/semantic/ir.js';
+import { compileMetricQuery, type MetricQuery } from '../../src/semantic/compiler/index.js';
 import { parseYamlFile } from '../../src/semantic/yaml.js';
+import { loadCortexTables } from '../helpers/cortex-corpus.js';
 
 const corpora = process.env.STRATUM_CORPORA ?? fileURLToPath(new URL('../../../shared/corpora/', import.meta.url));
 const present = existsSync(join(corpora, 'cortex_analyst'));
@@ -121,16 +123,6 @@ describe.skipIf(!present)('Cortex Analyst corpora', () => {
   });
 
   describe('verified queries on DuckDB (verified_query_results_duckdb.json)', () => {
-    // SOURCE.md: the CSVs load positionally into the Snowflake tables; these are its renames.
-    const physical: Record<string, Record<string, string>> = {
-      revenue_timeseries: {
-        daily_revenue: `SELECT CAST("DATE" AS DATE) AS date, REVENUE AS revenue, COGS AS cogs, FORECASTED_REVENUE AS forecasted_revenue, Product_id AS product_id, Region_id AS region_id FROM read_csv(?)`,
-        product_dim: `SELECT Product_id AS product_id, Product_line AS product_line FROM read_csv(?)`,
-        region_dim: `SELECT Region_id AS region_id, Region AS sales_region, State AS state FROM read_csv(?)`,
-      },
-      sales_and_marketing: { MARKETING_CAMPAIGN_METRICS: 'SELECT * FROM read_csv(?)', PRODUCTS: 'SELECT * FROM read_csv(?)', SALES: 'SELECT * FROM read_csv(?)', SOCIAL_MEDIA: 'SELECT * FROM read_csv(?)' },
-    };
-    const files: Record<string, string> = { daily_revenue: 'daily_revenue', product_dim: 'product', region_dim: 'region', MARKETING_CAMPAIGN_METRICS: 'marketing_campaign_metrics', PRODUCTS: 'products', SALES: 'sales', SOCIAL_MEDIA: 'social_media_mentions' };
     const expected = present ? (JSON.parse(readFileSync(join(analyst, 'verified_query_results_duckdb.json'), 'utf8')) as { results: Record<string, { name: string; columns: string[]; row_count: number; rows: unknown[][] }[]> }) : { results: {} };
     // Timestamps print with a space in DuckDB's JSON and a T in the expectations; sums of doubles may differ in the last bits.
     const normalize = (value: unknown): unknown =>
@@ -140,16 +132,10 @@ describe.skipIf(!present)('Cortex Analyst corpora', () => {
       it(`${folder}: every verified query returns the recorded rows over one view per logical table`, async () => {
         const model = parseFile(path);
         const connection = await (await DuckDBInstance.create(':memory:')).connect();
+        await loadCortexTables(connection, folder, path, model, { database: false });
         for (const table of model.tables) {
-          const { schema, table: name } = table.physical;
-          const exists = await connection.runAndReadAll(`SELECT count(*) FROM duckdb_tables() WHERE schema_name = '${schema}' AND table_name = '${name}'`);
-          if (Number(exists.getRows()[0]![0]) === 0) {
-            await connection.run(`CREATE SCHEMA IF NOT EXISTS "${schema}"`);
-            const csv = `'${join(path, '..', 'data', `${files[name!]!}.csv`).replaceAll("'", "''")}'`;
-            await connection.run(`CREATE TABLE "${schema}"."${name}" AS ${physical[folder]![name!]!.replace('?', csv)}`);
-          }
           const columns = [...table.dimensions, ...table.measures].map((column) => `${column.expr} AS "${column.name}"`);
-          await connection.run(`CREATE VIEW main."${table.name}" AS SELECT ${columns.join(', ')} FROM "${schema}"."${name}"`);
+          await connection.run(`CREATE VIEW main."${table.name}" AS SELECT ${columns.join(', ')} FROM "${table.physical.schema}"."${table.physical.table}"`);
         }
         const cases = expected.results[folder]!;
         expect(cases.map((c) => c.name)).toEqual(model.verifiedQueries.map((query) => query.name));
@@ -163,6 +149,40 @@ describe.skipIf(!present)('Cortex Analyst corpora', () => {
         connection.closeSync();
       });
     }
+
+    /**
+     * The same questions as metric queries compiled over the Cortex models, run on the physical
+     * tables (the database attached as Snowflake names it). Two of the verified SQL statements
+     * post-process a metric (a running sum; each month's minimum day and its date): the metric query
+     * gives the metric per day, and the test applies that same last step before comparing.
+     */
+    it('the verified questions, asked as metric queries over the Cortex models, give the recorded rows', async () => {
+      const recorded = (folder: string, name: string) => expected.results[folder]!.find((c) => c.name === name)!.rows.map((row) => row.map(normalize));
+      const run = async (folder: 'revenue_timeseries' | 'sales_and_marketing', path: string, query: MetricQuery) => {
+        const model = parseFile(path);
+        const connection = await (await DuckDBInstance.create(':memory:')).connect();
+        await loadCortexTables(connection, folder, path, model, { database: true });
+        const compiled = compileMetricQuery(model, query);
+        const rows = (await connection.runAndReadAll(compiled.sql)).getRowsJson().map((row) => row.map(normalize));
+        connection.closeSync();
+        return { rows, compiled };
+      };
+
+      const sales = await run('sales_and_marketing', salesPath, { metrics: ['SALES_AMOUNT'], groupBy: ['PRODUCTS__CATEGORY', 'metric_time__month'], startTime: '2025-06-01', endTime: '2025-08-31', orderBy: ['PRODUCTS__CATEGORY', 'metric_time__month'] });
+      expect(sales.compiled.columns).toEqual(['PRODUCTS__CATEGORY', 'metric_time__month', 'SALES_AMOUNT']);
+      expect(sales.rows).toEqual(recorded('sales_and_marketing', 'sales'));
+      expect(sales.compiled.explanation).toContain('SALES_AMOUNT has no default_aggregation; it is summed.');
+
+      const cogs = await run('revenue_timeseries', revenuePath, { metrics: ['daily_cogs'], groupBy: ['metric_time__day'], startTime: '2023-12-01', endTime: '2023-12-31', orderBy: ['-metric_time__day'] });
+      const total = (rows: unknown[][]) => rows.reduce((sum, row) => sum + (row[1] as number), 0);
+      const cumulative = cogs.rows.map((row, index) => [String(row[0]).slice(0, 10), Number(total(cogs.rows.slice(index)).toPrecision(12))]);
+      expect(cumulative).toEqual(recorded('revenue_timeseries', 'daily cumulative expenses in 2023 dec'));
+
+      const revenue = await run('revenue_timeseries', revenuePath, { metrics: ['daily_revenue'], groupBy: ['metric_time__day', 'metric_time__month'], orderBy: ['-metric_time__month', 'metric_time__day'] });
+      const lowest = new Map<string, unknown[]>();
+      for (const [day, month, value] of revenue.rows) if (!lowest.has(String(month)) || (value as number) < (lowest.get(String(month))![1] as number)) lowest.set(String(month), [month, value, String(day).slice(0, 10)]);
+      expect([...lowest.values()]).toEqual(recorded('revenue_timeseries', 'lowest revenue each month'));
+    });
   });
 });
 

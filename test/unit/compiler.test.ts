@@ -3,6 +3,7 @@ import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
 import { join } from 'node:path';
 import { compileMetricQuery, type MetricQuery } from '../../src/semantic/compiler/index.js';
 import { parseMetricFlow } from '../../src/semantic/metricflow/parse.js';
+import { parseCortex } from '../../src/semantic/cortex/parse.js';
 import type { SemanticModel } from '../../src/semantic/ir.js';
 import { DIALECTS } from '../../src/semantic/sql/render.js';
 import { tempDir } from '../helpers/fixture.js';
@@ -225,6 +226,49 @@ metric:
       { metric_time__day: '2024-01-03 00:00:00', buys_3d: '0' },
       { metric_time__day: '2024-01-05 00:00:00', buys_3d: '1' },
     ]);
+  });
+
+  it('compiles Cortex table metrics, facts with a default aggregation and relationships', async () => {
+    const cortex = parseCortex(
+      {
+        path: '/models/shop_cortex.yaml',
+        text: `
+name: shop_cortex
+tables:
+  - name: orders
+    base_table: { database: shop, schema: main, table: orders }
+    primary_key: { columns: [order_id] }
+    dimensions:
+      - { name: order_id, expr: order_id, data_type: number }
+      - { name: customer_id, expr: customer_id, data_type: number }
+      - { name: status, expr: status, data_type: varchar }
+    time_dimensions: [{ name: ordered_at, expr: ordered_at, data_type: date }]
+    facts: [{ name: amount, expr: amount, data_type: number, default_aggregation: sum }]
+    metrics:
+      - { name: completed_share, expr: "AVG(CASE WHEN status = 'completed' THEN 1.0 ELSE 0.0 END)" }
+      - { name: order_count, expr: COUNT(DISTINCT order_id) }
+  - name: customers
+    base_table: { database: shop, schema: main, table: customers }
+    primary_key: { columns: [customer_id] }
+    dimensions: [{ name: customer_id, expr: customer_id, data_type: number }, { name: region, expr: region, data_type: varchar }]
+relationships:
+  - name: orders_to_customers
+    left_table: orders
+    right_table: customers
+    relationship_columns: [{ left_column: customer_id, right_column: customer_id }]
+    join_type: left_outer
+    relationship_type: many_to_one
+`,
+      },
+      { refs: {}, placeholders: {}, defaultSchema: 'main' },
+    );
+    const compiled = compileMetricQuery(cortex, { metrics: ['order_count', 'completed_share', 'amount'], groupBy: ['customers__region', 'metric_time__month'], orderBy: ['customers__region', 'metric_time__month'] });
+    expect((await connection.runAndReadAll(compiled.sql)).getRowObjectsJson()).toEqual([
+      { customers__region: 'EU', metric_time__month: '2024-01-01 00:00:00', order_count: '1', completed_share: 1, amount: '100.00' },
+      { customers__region: 'EU', metric_time__month: '2024-02-01 00:00:00', order_count: '1', completed_share: 0, amount: '50.00' },
+      { customers__region: 'US', metric_time__month: '2024-01-01 00:00:00', order_count: '1', completed_share: 1, amount: '30.00' },
+    ]);
+    expect(() => compileMetricQuery(cortex, { metrics: ['status'] })).toThrow('Unknown metric "status" in semantic model shop_cortex.');
   });
 
   it('says when a time feature needs a time spine the model lacks', () => {

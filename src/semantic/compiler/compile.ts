@@ -148,7 +148,14 @@ export class MetricQueryCompiler {
   private metric(name: string): Metric {
     const metric = this.metricsByName.get(name.trim().toLowerCase());
     if (metric) return metric;
+    // In a Cortex model, a fact with a default aggregation is a metric of its own.
+    const fact = this.model.format === 'cortex' ? this.measures.get(name.trim().toLowerCase()) : undefined;
+    if (fact && (fact.measure.agg || isNumericType(fact.measure.dataType))) {
+      if (!fact.measure.agg) this.explanation.push(`${fact.measure.name} has no default_aggregation; it is summed.`);
+      return { type: 'simple', name: fact.measure.name, filter: [], measure: { name: fact.measure.name, filter: [] }, synonyms: [], table: fact.table.name } as Metric;
+    }
     const known = [...this.metricsByName.values()].map((candidate) => candidate.name);
+    if (this.model.format === 'cortex') known.push(...[...this.measures.values()].filter((entry) => entry.measure.agg || isNumericType(entry.measure.dataType)).map((entry) => entry.measure.name));
     throw new StratumError(
       'INVALID_ARGUMENT',
       `Unknown metric "${name}" in semantic model ${this.model.name}.${formatSuggestions(closestNames(name, known))}`,
@@ -195,7 +202,8 @@ export class MetricQueryCompiler {
   private aggTimeDimension(measure: Measure, table: LogicalTable, required: boolean): Dimension | undefined;
   private aggTimeDimension(measure: Measure, table: LogicalTable, required: boolean): Dimension | undefined {
     const name = measure.aggTimeDimension ?? table.defaultAggTimeDimension;
-    const dimension = name ? table.dimensions.find((candidate) => candidate.name === name && candidate.kind === 'time') : undefined;
+    // A Cortex table names no aggregation time: its first time dimension is the one.
+    const dimension = name ? table.dimensions.find((candidate) => candidate.name === name && candidate.kind === 'time') : this.model.format === 'cortex' ? table.dimensions.find((candidate) => candidate.kind === 'time') : undefined;
     if (!dimension && required) {
       throw new StratumError(
         'INVALID_ARGUMENT',
@@ -346,7 +354,7 @@ export class MetricQueryCompiler {
       case 'conversion':
         return this.conversionNode(metric, context, use);
       case 'expression':
-        throw new StratumError('NOT_IMPLEMENTED', `Metric ${metric.name} is a Cortex expression metric, which the compiler cannot compile yet.`, 'Read its SQL in load_semantic_model and write the query with run_sql.');
+        return this.expressionNode(metric, context, use);
     }
   }
 
@@ -460,6 +468,46 @@ export class MetricQueryCompiler {
     if (!found || request.datePart) return false;
     const dimension = this.aggTimeDimension(found.measure, found.table, false);
     return Boolean(dimension && request.element === dimension.name && localEntities(found.table).includes(request.entityPath.at(-1) ?? ''));
+  }
+
+  // ---- Cortex expression metrics ---------------------------------------------------------------
+
+  /**
+   * A Cortex table-level metric: its aggregate expression over the table's rows, where the table's
+   * logical columns (facts, dimensions) are named as the model names them, grouped by the query keys.
+   */
+  private expressionNode(metric: Metric & { type: 'expression' }, context: QueryContext, use: MetricUse): MetricNode {
+    const table = metric.table ? this.model.tables.find((candidate) => candidate.name === metric.table) : undefined;
+    if (!table) throw new StratumError('NOT_IMPLEMENTED', `Metric ${metric.name} is a model-level Cortex metric (over several tables), which the compiler cannot compile yet.`, 'Read its SQL in load_semantic_model and write the query with run_sql, or define it on one table.');
+    if (use.shifts.length) throw new StratumError('NOT_IMPLEMENTED', `Metric ${metric.name}: offsets over a Cortex expression metric are not supported yet.`, 'Query it without an offset.');
+    const measure: Measure = { name: metric.name, expr: '1', agg: 'sum', synonyms: [], sampleValues: [] } as unknown as Measure;
+    const filters = [...use.filters, ...context.where];
+    const from = `metric ${use.alias} (${table.name})`;
+    const aggTime = this.aggTimeDimension(measure, table, false);
+    const groupItems = this.resolveItems(context.requests, table, context, from, aggTime);
+    const filterPlan = this.filterPlan(filters, table, context, from, aggTime);
+    const keys = groupItems.map((item) => item.column);
+    const taken = new Set([...keys, ...filterPlan.items.map((item) => item.column)].map((key) => key.toLowerCase()));
+    const rows = this.rowsQuery({
+      table, measure, groupItems, filterPlan, context, measureColumn: '__row', timeTransform: false, shifts: [], cumulative: undefined, use,
+      extras: (root) => [
+        ...table.dimensions.map((dimension) => ({ key: `dim:${dimension.name}`, name: dimension.name, expr: dimension.expr })),
+        ...table.measures.map((fact) => ({ key: `measure:${fact.name}`, name: fact.name, expr: fact.expr })),
+      ]
+        .filter((column) => !taken.has(column.name.toLowerCase()))
+        .map((column) => ({ expr: root.use(column.key, raw(column.expr)), alias: column.name })),
+    });
+    this.explanation.push(`${use.alias}: ${metric.expr} over ${table.name} (${table.physical.source})${filters.length ? `\n  where ${filters.join(' AND ')}` : ''}`);
+    return {
+      value: use.alias,
+      query: {
+        comment: `Metric ${metric.name} over ${table.name}`,
+        columns: [...keys.map((key) => ({ expr: col(undefined, key) })), { expr: raw(metric.expr), alias: use.alias }],
+        from: { kind: 'subquery', query: rows, alias: this.nextAlias('rows') },
+        ...(filterPlan.conditions.length ? { where: filterPlan.conditions } : {}),
+        ...(keys.length ? { groupBy: keys.map((key) => col(undefined, key)) } : {}),
+      },
+    };
   }
 
   // ---- conversion metrics ----------------------------------------------------------------------
@@ -625,12 +673,14 @@ export class MetricQueryCompiler {
   }
 
   private aggregate(measure: Measure, value: Expr): Expr {
-    switch (measure.agg) {
+    // A numeric Cortex fact without default_aggregation is summed (the explanation says so).
+    const agg = measure.agg ?? (this.model.format === 'cortex' && isNumericType(measure.dataType) ? 'sum' : undefined);
+    switch (agg) {
       case 'sum':
         return { kind: 'aggregate', fn: 'sum', expr: value };
       case 'min':
       case 'max':
-        return { kind: 'aggregate', fn: measure.agg, expr: value };
+        return { kind: 'aggregate', fn: agg, expr: value };
       case 'count':
         return { kind: 'aggregate', fn: 'count', expr: value };
       case 'count_distinct':
@@ -1107,6 +1157,11 @@ export class MetricQueryCompiler {
     }
   }
 
+}
+
+/** Cortex data types that can be summed. */
+function isNumericType(type: string | undefined): boolean {
+  return Boolean(type && /^(number|numeric|decimal|int|integer|bigint|smallint|tinyint|float|float4|float8|double|real)\b/i.test(type.trim()));
 }
 
 function endsWithPath(path: string[], suffix: string[]): boolean {

@@ -85,7 +85,8 @@ const sameTarget = (a: LinkableElement, b: LinkableElement) => a.table === b.tab
  */
 export function findElement(elements: LinkableElement[], request: ItemRequest, wantKind?: 'dimension' | 'entity'): LinkableElement | undefined {
   const candidates = elements.filter(
-    (element) => element.name === request.element && (!wantKind || element.kind === wantKind) && endsWith(element.path, request.entityPath),
+    // Names match case-insensitively, as SQL identifiers do (Cortex models name things in upper case).
+    (element) => element.name.toLowerCase() === request.element && (!wantKind || element.kind === wantKind) && endsWith(element.path, request.entityPath),
   );
   if (!candidates.length) return undefined;
   const exact = candidates.filter((element) => element.path.length === request.entityPath.length);
@@ -105,7 +106,7 @@ export function findElement(elements: LinkableElement[], request: ItemRequest, w
 
 function endsWith(path: string[], suffix: string[]): boolean {
   if (suffix.length > path.length) return false;
-  return suffix.every((part, index) => path[path.length - suffix.length + index] === part);
+  return suffix.every((part, index) => path[path.length - suffix.length + index]!.toLowerCase() === part);
 }
 
 /** Names a user can write from this root, for suggestions. */
