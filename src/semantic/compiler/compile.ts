@@ -656,16 +656,31 @@ export class MetricQueryCompiler {
     if (cumulative) describe.push(`  cumulative: ${cumulative.window ? `${cumulative.window.count} ${cumulative.window.grain} window` : cumulative.grainToDate ? `${cumulative.grainToDate} to date` : 'all time'}`);
     this.explanation.push(describe.join('\n'));
 
-    const where = [...filterPlan.conditions];
-    // Semi-additive: only the rows at the first (or last) value of the non-additive dimension count.
-    if (measure.nonAdditiveDimension && !timeTransform) where.push(binary(col(undefined, '__non_additive'), '=', col(undefined, '__non_additive_bound')));
-    if (cumulative && this.needsPeriodAggregation(groupItems)) return this.periodAggregated(rows, keys, aggregate, use.alias, cumulative);
+    let where = [...filterPlan.conditions];
+    let source = rows;
+    const nonAdditive = measure.nonAdditiveDimension;
+    if (nonAdditive && !timeTransform) {
+      // Semi-additive: only the rows at the first (or last) value of the non-additive dimension
+      // count, chosen among the rows the filters keep.
+      const partitionBy = [...nonAdditive.windowGroupings.map((_, index) => col(undefined, `__window_group_${index}`)), ...groupItems.filter((item) => item.metricTime).map((item) => col(undefined, item.column))];
+      source = {
+        comment: `The ${nonAdditive.windowChoice === 'min' ? 'first' : 'last'} ${nonAdditive.name} of ${measure.name}'s rows`,
+        columns: [{ expr: { kind: 'star' } }, { expr: { kind: 'window', fn: { kind: 'aggregate', fn: nonAdditive.windowChoice, expr: col(undefined, '__non_additive') }, partitionBy, orderBy: [] }, alias: '__non_additive_bound' }],
+        from: { kind: 'subquery', query: rows, alias: this.nextAlias('rows') },
+        ...(where.length ? { where } : {}),
+      };
+      where = [binary(col(undefined, '__non_additive'), '=', col(undefined, '__non_additive_bound'))];
+    }
+    if (cumulative && this.needsPeriodAggregation(groupItems)) {
+      const filtered: Select = where.length ? { columns: [{ expr: { kind: 'star' } }], from: { kind: 'subquery', query: source, alias: this.nextAlias('rows') }, where } : source;
+      return this.periodAggregated(filtered, keys, aggregate, use.alias, cumulative);
+    }
     return {
       value: use.alias,
       query: {
         comment: `Aggregate ${measure.name} for ${use.alias}`,
         columns: [...keys.map((key) => ({ expr: col(undefined, key) })), { expr: aggregate, alias: use.alias }],
-        from: { kind: 'subquery', query: rows, alias: this.nextAlias('rows') },
+        from: { kind: 'subquery', query: source, alias: this.nextAlias('rows') },
         ...(where.length ? { where } : {}),
         ...(keys.length ? { groupBy: keys.map((key) => col(undefined, key)) } : {}),
       },
@@ -736,16 +751,12 @@ export class MetricQueryCompiler {
       const dimension = table.dimensions.find((candidate) => candidate.name === nonAdditive.name);
       if (!dimension) throw new StratumError('INVALID_ARGUMENT', `Measure ${measure.name}: non_additive_dimension "${nonAdditive.name}" is not a dimension of ${table.name}.`, 'Fix the semantic model (stratum validate).');
       const value = root.use(`dim:${dimension.name}`, raw(dimension.expr));
-      const partitionBy = [
-        ...nonAdditive.windowGroupings.map((name) => {
-          const entity = table.entities.find((candidate) => candidate.name === name);
-          if (!entity) throw new StratumError('INVALID_ARGUMENT', `Measure ${measure.name}: window grouping "${name}" is not an entity of ${table.name}.`, 'Fix the semantic model (stratum validate).');
-          return root.use(`entity:${entity.name}`, raw(entity.expr));
-        }),
-        ...columns.filter((column) => groupItems.some((item) => item.metricTime && item.column === column.alias)).map((column) => column.expr),
-      ];
+      nonAdditive.windowGroupings.forEach((name, index) => {
+        const entity = table.entities.find((candidate) => candidate.name === name);
+        if (!entity) throw new StratumError('INVALID_ARGUMENT', `Measure ${measure.name}: window grouping "${name}" is not an entity of ${table.name}.`, 'Fix the semantic model (stratum validate).');
+        columns.push({ expr: root.use(`entity:${entity.name}`, raw(entity.expr)), alias: `__window_group_${index}` });
+      });
       columns.push({ expr: value, alias: '__non_additive' });
-      columns.push({ expr: { kind: 'window', fn: { kind: 'aggregate', fn: nonAdditive.windowChoice, expr: value }, partitionBy, orderBy: [] }, alias: '__non_additive_bound' });
     }
     if (rawTime && timeTransform) columns.push({ expr: { kind: 'dateTrunc', grain: spineGrain, expr: rawTime }, alias: '__time' });
     if (rawTime && !timeTransform && this.timeConstraint(context)) where.push(this.constraintCondition(rawTime, this.constraintGrain(groupItems, context, timeGrain), context));
