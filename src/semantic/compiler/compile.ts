@@ -1062,8 +1062,10 @@ export class MetricQueryCompiler {
             ok = false;
             break;
           }
-          cost += found.hops.length;
+          cost += 2 * found.hops.length;
         }
+        // Values come from a dimension table (no measures) before a fact table at the same distance.
+        if (table.measures.length) cost += 1;
         if (ok && (!best || cost < best.cost)) best = { table, cost };
       }
       if (!best) {
@@ -1104,7 +1106,12 @@ export class MetricQueryCompiler {
       seen.add(item.column);
       columns.push({ expr: item.metricTime ? this.timeExpr(spineDate!, item.grain, item.datePart, joins) : this.elementExpr(item, instances!, joins), alias: item.column });
     }
-    if (instances) this.addMetricFilterJoins(filterPlan, instances, columns, joins);
+    if (instances) {
+      const before = joins.length;
+      this.addMetricFilterJoins(filterPlan, instances, columns, joins);
+      // Like the tables of a values query, a Metric() filter's result is full-outer-joined (MetricFlow).
+      for (const join of joins.slice(before)) join.type = 'full';
+    }
     const where: Expr[] = [];
     if (spineDate && this.timeConstraint(context)) where.push(this.constraintCondition(spineDate, this.constraintGrain(items, context, 'day'), context));
     const tableJoins = instances ? instances.joins((hop, from, to, root) => this.extraJoinConditions(hop, from, to, undefined, root)) : [];
