@@ -36,4 +36,10 @@ describe('SQL dialects', () => {
     expect(sql).toContain('FULL OUTER JOIN main.b b\n  ON a.region IS NOT DISTINCT FROM b.region');
     expect(sql).toContain('SUM(CAST(a.is_paid AS BIGINT)) AS paid');
   });
+
+  it('truncates PostgreSQL periods on a timestamp, so a date column does not become a zone-dependent timestamptz', () => {
+    const select: Select = { columns: [{ expr: { kind: 'dateTrunc', grain: 'month', expr: col('o', 'order_date') }, alias: 'month' }], from: { kind: 'table', name: 'orders', alias: 'o' } };
+    expect(renderSelect(select, DIALECTS.postgres)).toBe("SELECT\n  DATE_TRUNC('month', CAST(o.order_date AS TIMESTAMP)) AS month\nFROM orders o");
+    expect(renderSelect(select, DIALECTS.duckdb)).toBe("SELECT\n  DATE_TRUNC('month', o.order_date) AS month\nFROM orders o");
+  });
 });

@@ -41,7 +41,8 @@ export const DUCKDB: Dialect = {
 
 export const POSTGRES: Dialect = {
   name: 'postgres',
-  dateTrunc: (grain, expr) => `DATE_TRUNC('${grain}', ${expr})`,
+  // DATE_TRUNC of a date is a timestamptz in the session's time zone; truncating a timestamp keeps periods wall-clock and zone-free.
+  dateTrunc: (grain, expr) => `DATE_TRUNC('${grain}', CAST(${expr} AS TIMESTAMP))`,
   extract: (part, expr) => `EXTRACT(${EXTRACT_FIELDS[part]} FROM ${expr})`,
   dateAdd(expr, count, grain) {
     const [amount, unit] = intervalUnit(count, grain);
