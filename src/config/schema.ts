@@ -90,7 +90,14 @@ export const configSchema = z.strictObject({
     .record(z.string().regex(/^[A-Za-z_][A-Za-z0-9_-]*$/, 'a datasource name: letters, digits, _ and -'), datasourceSchema)
     .refine((record) => Object.keys(record).length > 0, 'at least one datasource (the first is the default)'),
   semantic_models: semanticModelsSchema.default(semanticModelsSchema.parse({})),
-  knowledge: z.strictObject({ path: z.string().default('./.stratum/knowledge.db'), url: z.string().optional() }).default({ path: './.stratum/knowledge.db' }),
+  knowledge: z
+    .strictObject({
+      path: z.string().default('./.stratum/knowledge.db'),
+      // A PostgreSQL store shared by replicas; `schema` holds its tables (default stratum_knowledge).
+      url: z.string().regex(/^postgres(ql)?:\/\//, 'a postgres:// URL').optional(),
+      schema: z.string().regex(/^[a-z_][a-z0-9_]*$/, 'a plain PostgreSQL identifier (lower-case letters, digits, _)').optional(),
+    })
+    .default({ path: './.stratum/knowledge.db' }),
   subagents: z.strictObject({ paths: z.array(z.string()).default(['./subagents']) }).default({ paths: ['./subagents'] }),
   limits: limitsSchema.default(limitsSchema.parse({})),
   llm: llmSchema.optional(),

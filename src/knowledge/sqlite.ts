@@ -1,9 +1,8 @@
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
-import { StratumError } from '../errors.js';
-import { newFeedbackId } from './ids.js';
-import { questionTokens, sqlFingerprint } from './text.js';
+import { bytesVector, feedbackFromRow, historyFromRow, newFeedbackRow, questionKey, retriedFeedback, unavailable, vectorBytes, verifiedFromRow, type FeedbackRow, type HistoryRow, type VerifiedRow } from './records.js';
+import { sqlFingerprint } from './text.js';
 import type {
   EmbeddingKey,
   FeedbackFilter,
@@ -65,86 +64,6 @@ const MIGRATIONS: string[] = [
 
 export const SCHEMA_VERSION = MIGRATIONS.length;
 
-interface FeedbackRow {
-  id: string;
-  question: string | null;
-  sql: string | null;
-  rating: 'up' | 'down';
-  comment: string | null;
-  corrected_sql: string | null;
-  kind: FeedbackRecord['kind'];
-  subagent: string | null;
-  semantic_model: string | null;
-  datasource: string | null;
-  client_name: string | null;
-  idempotency_key: string | null;
-  outcome: FeedbackOutcome | null;
-  outcome_detail: string | null;
-  created_at: string;
-  updated_at: string;
-}
-
-interface HistoryRow {
-  id: number;
-  datasource: string;
-  fingerprint: string;
-  sql: string;
-  question: string | null;
-  note: string | null;
-  tables: string;
-  tables_method: string | null;
-  source_file: string | null;
-  source_line: number | null;
-  first_seen: string;
-  last_seen: string;
-  count: number;
-}
-
-interface VerifiedRow {
-  id: number;
-  datasource: string;
-  question: string;
-  sql: string;
-  sql_fingerprint: string;
-  tables: string;
-  semantic_model: string | null;
-  status: VerifiedQueryRecord['status'];
-  provenance: string;
-  upvotes: number;
-  downvotes: number;
-  created_at: string;
-  updated_at: string;
-}
-
-/**
- * A row as a record: camelCase keys, JSON columns parsed, internal columns left out, and NULLs (and
- * the '' that stands for "no datasource") dropped so records carry only the fields that were given.
- */
-function fromRow<T>(row: object, options: { json?: string[]; internal?: string[] } = {}): T {
-  const record: Record<string, unknown> = {};
-  for (const [column, value] of Object.entries(row)) {
-    if (value === null || value === undefined || options.internal?.includes(column) || (column === 'datasource' && value === '')) continue;
-    record[column.replace(/_([a-z])/g, (_, letter: string) => letter.toUpperCase())] = options.json?.includes(column) ? JSON.parse(value as string) : value;
-  }
-  return record as T;
-}
-
-const feedbackFromRow = (row: FeedbackRow) => fromRow<FeedbackRecord>(row);
-const historyFromRow = (row: HistoryRow) => fromRow<HistoryEntry>(row, { json: ['tables'] });
-const verifiedFromRow = (row: VerifiedRow) => fromRow<VerifiedQueryRecord>(row, { json: ['tables', 'provenance'], internal: ['question_key', 'origin'] });
-
-const FEEDBACK_FIELDS: [keyof NewFeedback, string][] = [
-  ['question', 'question'],
-  ['sql', 'sql'],
-  ['rating', 'rating'],
-  ['comment', 'comment'],
-  ['correctedSql', 'corrected_sql'],
-  ['kind', 'kind'],
-  ['subagent', 'subagent'],
-  ['semanticModel', 'semantic_model'],
-  ['datasource', 'datasource'],
-];
-
 /**
  * The embedded knowledge store: one SQLite file in WAL mode, shared by every Stratum process of a
  * user. Each write is its own transaction, committed before the promise resolves; `synchronous=FULL`
@@ -167,8 +86,7 @@ export class SqliteKnowledgeStore implements KnowledgeStore {
       this.db.pragma('foreign_keys = ON');
       this.migrate();
     } catch (error) {
-      const message = error instanceof Error ? error.message : String(error);
-      throw new StratumError('DATASOURCE_UNAVAILABLE', `Cannot open the knowledge store at ${location}: ${message}`, 'Check knowledge.path in stratum.yaml: its folder must be writable.');
+      throw unavailable(location, error, 'Check knowledge.path in stratum.yaml: its folder must be writable.');
     }
   }
 
@@ -200,38 +118,9 @@ export class SqliteKnowledgeStore implements KnowledgeStore {
     return this.db.transaction(() => {
       if (input.idempotencyKey) {
         const existing = byKey.get(input.idempotencyKey) as FeedbackRow | undefined;
-        if (existing) {
-          const record = feedbackFromRow(existing);
-          const differs = FEEDBACK_FIELDS.find(([field]) => (record[field] ?? undefined) !== (input[field] ?? undefined));
-          if (differs) {
-            throw new StratumError(
-              'INVALID_ARGUMENT',
-              `The idempotency key "${input.idempotencyKey}" was already used for feedback ${record.id} with a different ${differs[1]}.`,
-              'Reuse a key only to retry the same call; send new feedback with a new key (or none).',
-            );
-          }
-          return { record, created: false };
-        }
+        if (existing) return retriedFeedback(existing, input);
       }
-      const now = new Date().toISOString();
-      const row: FeedbackRow = {
-        id: newFeedbackId(),
-        question: input.question ?? null,
-        sql: input.sql ?? null,
-        rating: input.rating,
-        comment: input.comment ?? null,
-        corrected_sql: input.correctedSql ?? null,
-        kind: input.kind,
-        subagent: input.subagent ?? null,
-        semantic_model: input.semanticModel ?? null,
-        datasource: input.datasource ?? null,
-        client_name: input.clientName ?? null,
-        idempotency_key: input.idempotencyKey ?? null,
-        outcome: null,
-        outcome_detail: null,
-        created_at: now,
-        updated_at: now,
-      };
+      const row = newFeedbackRow(input);
       this.db
         .prepare(
           `INSERT INTO feedback (id, question, sql, rating, comment, corrected_sql, kind, subagent, semantic_model, datasource, client_name, idempotency_key, outcome, outcome_detail, created_at, updated_at)
@@ -314,12 +203,12 @@ export class SqliteKnowledgeStore implements KnowledgeStore {
   /** Inserts a (question, SQL) pair, or counts one more upvote on it; a pair voted back above its downvotes leaves demotion. */
   private upsertVerified(query: NewVerifiedQuery, vote: boolean): VerifiedRow {
     const datasource = query.datasource ?? '';
-    const questionKey = questionTokens(query.question).join(' ') || query.question.trim().toLowerCase();
+    const key = questionKey(query);
     const fingerprint = sqlFingerprint(query.sql);
     const now = new Date().toISOString();
     const existing = this.db
       .prepare('SELECT * FROM verified_queries WHERE datasource = ? AND question_key = ? AND sql_fingerprint = ?')
-      .get(datasource, questionKey, fingerprint) as VerifiedRow | undefined;
+      .get(datasource, key, fingerprint) as VerifiedRow | undefined;
     if (existing) {
       const upvotes = existing.upvotes + (vote ? 1 : 0);
       const status = existing.status === 'demoted' && upvotes > existing.downvotes ? query.status : existing.status === 'candidate' && query.status === 'verified' ? 'verified' : existing.status;
@@ -331,7 +220,7 @@ export class SqliteKnowledgeStore implements KnowledgeStore {
         `INSERT INTO verified_queries (datasource, question, question_key, sql, sql_fingerprint, tables, semantic_model, status, origin, provenance, upvotes, downvotes, created_at, updated_at)
          VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 1, 0, ?, ?)`,
       )
-      .run(datasource, query.question, questionKey, query.sql, fingerprint, JSON.stringify(query.tables), query.semanticModel ?? null, query.status, query.provenance.origin, JSON.stringify(query.provenance), now, now);
+      .run(datasource, query.question, key, query.sql, fingerprint, JSON.stringify(query.tables), query.semanticModel ?? null, query.status, query.provenance.origin, JSON.stringify(query.provenance), now, now);
     return this.db.prepare('SELECT * FROM verified_queries WHERE id = ?').get(info.lastInsertRowid) as VerifiedRow;
   }
 
@@ -369,15 +258,13 @@ export class SqliteKnowledgeStore implements KnowledgeStore {
 
   async getEmbedding(key: EmbeddingKey): Promise<Float32Array | undefined> {
     const row = this.db.prepare('SELECT vector FROM embedding_cache WHERE hash = ? AND model = ?').get(key.hash, key.model) as { vector: Buffer } | undefined;
-    if (!row) return undefined;
-    const bytes = row.vector;
-    return new Float32Array(bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength));
+    return row ? bytesVector(row.vector) : undefined;
   }
 
   async putEmbedding(key: EmbeddingKey, vector: Float32Array): Promise<void> {
     this.db
       .prepare('INSERT OR REPLACE INTO embedding_cache (hash, model, dimensions, vector, created_at) VALUES (?, ?, ?, ?, ?)')
-      .run(key.hash, key.model, vector.length, Buffer.from(vector.buffer, vector.byteOffset, vector.byteLength), new Date().toISOString());
+      .run(key.hash, key.model, vector.length, vectorBytes(vector), new Date().toISOString());
   }
 
   async close(): Promise<void> {

@@ -605,7 +605,8 @@ export class MetricQueryCompiler {
       kind: 'window',
       fn: call('FIRST_VALUE', col(b, name)),
       partitionBy: [col(c, '__entity'), col(c, '__event_time'), col(c, '__event_id')],
-      orderBy: [{ expr: col(b, '__event_time'), descending: true }],
+      // Base events at the same time are told apart by their group-by values, so every engine picks the same one.
+      orderBy: [{ expr: col(b, '__event_time'), descending: true }, ...keys.map((key) => ({ expr: col(b, key) }))],
       frame: 'ROWS BETWEEN UNBOUNDED PRECEDING AND UNBOUNDED FOLLOWING',
     });
     const matched: Select = {

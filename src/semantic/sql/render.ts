@@ -12,6 +12,11 @@ export interface Dialect {
   castType(type: 'timestamp' | 'double' | 'integer' | 'date'): string;
   /** An approximate continuous percentile, where the engine has one. */
   approximateQuantile?(expr: string, fraction: number): string;
+  /**
+   * `left IS NOT DISTINCT FROM right` inside a FULL OUTER JOIN condition, for engines that only
+   * full-join on conditions they can hash or merge (PostgreSQL). Absent: rendered as written.
+   */
+  fullJoinSameValue?(left: string, right: string): string;
 }
 
 const intervalUnit = (count: number, grain: Grain): [number, string] => {
@@ -36,13 +41,17 @@ export const DUCKDB: Dialect = {
 
 export const POSTGRES: Dialect = {
   name: 'postgres',
-  dateTrunc: (grain, expr) => `DATE_TRUNC('${grain}', ${expr})`,
+  // DATE_TRUNC of a date is a timestamptz in the session's time zone; truncating a timestamp keeps periods wall-clock and zone-free.
+  dateTrunc: (grain, expr) => `DATE_TRUNC('${grain}', CAST(${expr} AS TIMESTAMP))`,
   extract: (part, expr) => `EXTRACT(${EXTRACT_FIELDS[part]} FROM ${expr})`,
   dateAdd(expr, count, grain) {
     const [amount, unit] = intervalUnit(count, grain);
     return `${expr} ${amount < 0 ? '-' : '+'} INTERVAL '${Math.abs(amount)} ${unit}'`;
   },
-  castType: (type) => ({ timestamp: 'TIMESTAMP', double: 'DOUBLE PRECISION', integer: 'BIGINT', date: 'DATE' })[type],
+  // INTEGER: PostgreSQL casts boolean to integer but not to bigint (sum_boolean), and SUM(integer) is a bigint.
+  castType: (type) => ({ timestamp: 'TIMESTAMP', double: 'DOUBLE PRECISION', integer: 'INTEGER', date: 'DATE' })[type],
+  // IS NOT DISTINCT FROM can be neither hashed nor merged; one-element jsonb arrays compare NULL equal to NULL with a hashable `=`.
+  fullJoinSameValue: (left, right) => `JSONB_BUILD_ARRAY(${left}) = JSONB_BUILD_ARRAY(${right})`,
 };
 
 export const DIALECTS = { duckdb: DUCKDB, postgres: POSTGRES } as const;
@@ -82,7 +91,8 @@ class Renderer {
     lines.push(`${indent}FROM ${this.from(select.from, indent)}`);
     for (const join of select.joins ?? []) {
       const keyword = { left: 'LEFT OUTER JOIN', inner: 'INNER JOIN', full: 'FULL OUTER JOIN', cross: 'CROSS JOIN' }[join.type];
-      lines.push(`${indent}${keyword} ${this.from(join.item, indent)}${join.on ? `\n${inner}ON ${this.expr(join.on, inner)}` : ''}`);
+      const on = join.on && (join.type === 'full' ? this.fullJoinCondition(join.on, inner) : this.expr(join.on, inner));
+      lines.push(`${indent}${keyword} ${this.from(join.item, indent)}${on ? `\n${inner}ON ${on}` : ''}`);
     }
     if (select.where?.length) lines.push(`${indent}WHERE ${select.where.map((condition) => this.condition(condition, inner)).join(`\n${inner}AND `)}`);
     if (select.groupBy?.length) lines.push(`${indent}GROUP BY\n${select.groupBy.map((expr, index) => `${inner}${index === 0 ? '' : ', '}${this.expr(expr, inner)}`).join('\n')}`);
@@ -98,6 +108,18 @@ class Renderer {
       return `${name} ${identifier(item.alias)}`;
     }
     return `(\n${this.select(item.query, `${indent}  `)}\n${indent}) ${identifier(item.alias)}`;
+  }
+
+  /** A FULL JOIN condition: null-safe equalities the way the dialect can full-join on them. */
+  private fullJoinCondition(on: Expr, indent: string): string {
+    const sameValue = this.dialect.fullJoinSameValue;
+    if (!sameValue) return this.expr(on, indent);
+    const rewrite = (expr: Expr): Expr => {
+      if (expr.kind !== 'binary') return expr;
+      if (expr.op === 'IS NOT DISTINCT FROM') return { kind: 'raw', sql: sameValue(this.expr(expr.left, indent), this.expr(expr.right, indent)) };
+      return { ...expr, left: rewrite(expr.left), right: rewrite(expr.right) };
+    };
+    return this.expr(rewrite(on), indent);
   }
 
   private order(item: OrderItem, indent: string): string {
