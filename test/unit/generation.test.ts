@@ -211,6 +211,17 @@ describe('generate_sql from a question', () => {
     expect(llm.requests).toEqual([]);
   });
 
+  it('fails early for strategy semantic_model when no model can be read; schema_linking needs none', async () => {
+    await expect(ask({ question: 'how many orders', strategy: 'semantic_model' }, { endpoint: false })).rejects.toMatchObject({
+      code: 'INVALID_ARGUMENT',
+      message: 'No semantic models are configured.',
+      hint: 'Add MetricFlow or Cortex YAML under semantic_models.paths, or use strategy "schema_linking".',
+    });
+    const linked = await ask({ question: 'how many orders', strategy: 'schema_linking' }, { endpoint: false });
+    expect(linked.strategy).toBe('schema_linking');
+    expect(linked.explanation).not.toContain('fell back');
+  });
+
   it('spends the budget by priority and reports what it left out', async () => {
     const small = new AppContext(configFromObject({ datasources: { shop: { type: 'duckdb', path: databasePath } }, semantic_models: { paths: [join(dir, 'no-models')] }, knowledge: { path: join(dir, 'k2.db') }, generation: { prompt_max_length: 2_000 } }, dir), createLogger('silent'));
     try {
