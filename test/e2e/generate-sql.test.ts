@@ -118,7 +118,7 @@ describe('generate_sql through MCP sampling', () => {
       expect(llm.requests[0]!.authorization).toBe('Bearer sk-e2e');
       expect(llm.requests[0]!.body.model).toBe('test-model');
     });
-  });
+   }, 120_000);
 });
 
 describe('generate_sql errors from the endpoint', () => {
