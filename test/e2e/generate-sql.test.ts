@@ -2,11 +2,12 @@ import { spawnSync } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Client } from '@modelcontextprotocol/client';
+import { Client as V2Client, StreamableHTTPClientTransport, type Client } from '@modelcontextprotocol/client';
 import { CreateMessageRequestSchema } from '@modelcontextprotocol/sdk/types.js';
 import { CLI, startV1Client, startV2Client, type StartedClient } from '../helpers/clients.js';
 import { tempDir } from '../helpers/fixture.js';
 import { startOpenAIServer, type OpenAITestServer } from '../helpers/openai-server.js';
+import { connectV2Http, spawnHttpServer } from '../helpers/http.js';
 
 type ToolResult = { content: unknown; structuredContent?: Record<string, unknown>; isError?: boolean };
 const text = (result: ToolResult) => (result.content as { text: string }[]).map((part) => part.text).join('\n');
@@ -119,6 +120,35 @@ describe('generate_sql through MCP sampling', () => {
       expect(llm.requests[0]!.body.model).toBe('test-model');
     });
    }, 120_000);
+});
+
+describe('generate_sql through MCP sampling over stateless HTTP', () => {
+  it('carries the sealed state across the per-request servers of the 2026-07-28 protocol, and gives up after max_attempts', async () => {
+    const config = join(dir, 'stratum-http.yaml');
+    writeFileSync(config, `${readFileSync(plainConfig, 'utf8')}server: { http: { stateless: true } }\nllm: { base_url: "http://127.0.0.1:9/v1", model: unused, max_attempts: 2 }\n`);
+    const server = await spawnHttpServer(config);
+    const model = scriptedModel([BAD, GOOD]);
+    const client = new V2Client({ name: 'sampling-http', version: '1.0.0' }, { versionNegotiation: { mode: { pin: '2026-07-28' } }, capabilities: { sampling: {} } });
+    client.setRequestHandler('sampling/createMessage', (request) => model.answer(request.params as SamplingCall));
+    try {
+      await client.connect(new StreamableHTTPClientTransport(new URL(`${server.url}/mcp`)));
+      expectRepaired((await client.callTool({ name: 'generate_sql', arguments: { question: QUESTION } })) as ToolResult, model.calls);
+      const failing = scriptedModel([BAD]);
+      client.setRequestHandler('sampling/createMessage', (request) => failing.answer(request.params as SamplingCall));
+      const gaveUp = (await client.callTool({ name: 'generate_sql', arguments: { question: QUESTION } })) as ToolResult;
+      expect(gaveUp.structuredContent).toMatchObject({ sql: null, source: 'context_only', llm_route: 'sampling', attempts: 2 });
+      expect((gaveUp.structuredContent as { failed_attempts: unknown[] }).failed_attempts).toHaveLength(2);
+      expect(failing.calls).toHaveLength(2);
+      // A stateless 2025 request has no session to sample through: the endpoint is tried (and is down here).
+      const legacy = await connectV2Http(`${server.url}/mcp`, { era: 'legacy' });
+      const unreachable = (await legacy.callTool({ name: 'generate_sql', arguments: { question: QUESTION } })) as ToolResult;
+      expect(text(unreachable)).toMatch(/^Error \[LLM_ERROR\]: Cannot reach the model endpoint http:\/\/127\.0\.0\.1:9\/v1\/chat\/completions: /);
+      await legacy.close();
+    } finally {
+      await client.close();
+      await server.stop();
+    }
+  }, 120_000);
 });
 
 describe('generate_sql errors from the endpoint', () => {

@@ -8,6 +8,7 @@ import { createLogger } from '../../src/logger.js';
 import type { Connector } from '../../src/connectors/index.js';
 import type { SubagentBundle, ToolScope } from '../../src/subagents/types.js';
 import { generationRequest, generationServices, type GenerateSqlInput } from '../../src/tools/generate_sql.js';
+import { askClientModel, samplingRound } from '../../src/tools/sampling.js';
 import { createShopDatabase, sha256, tempDir } from '../helpers/fixture.js';
 import { startOpenAIServer, type OpenAITestServer } from '../helpers/openai-server.js';
 
@@ -327,3 +328,25 @@ describe('the sampled pipeline, step by step', () => {
   });
 });
 
+
+describe('the sampling state a client carries between rounds', () => {
+  const ctx = (state: string | undefined, responses?: Record<string, unknown>) => ({ mcpReq: { method: 'tools/call', requestState: () => state, inputResponses: responses } }) as never;
+  const answer = { sql: { role: 'assistant', model: 'm', content: { type: 'text', text: 'SELECT 1' } } };
+  const request = { system: 's', messages: [{ role: 'user' as const, text: 'q' }], maxTokens: 10 };
+
+  it('round-trips sealed, and refuses a state that was altered or minted by another process', async () => {
+    expect(await samplingRound(context, ctx(undefined))).toBeUndefined();
+    const asked = await askClientModel(context, ctx(undefined), request, { request: 'abc', failures: [] });
+    expect(asked.inputRequests!.sql).toMatchObject({ method: 'sampling/createMessage', params: { systemPrompt: 's', maxTokens: 10, includeContext: 'none', messages: [{ role: 'user', content: { type: 'text', text: 'q' } }] } });
+    expect(await samplingRound(context, ctx(asked.requestState, answer))).toEqual({ state: { request: 'abc', failures: [] }, answer: 'SELECT 1' });
+    const [version, payload, mac] = asked.requestState!.split('.');
+    const decoded = JSON.parse(Buffer.from(payload!, 'base64url').toString()) as { p: { failures: unknown[] } };
+    decoded.p.failures = Array.from({ length: 9 }, () => ({ sql: null, error: 'forged' }));
+    const forged = [version, Buffer.from(JSON.stringify(decoded)).toString('base64url'), mac].join('.');
+    const refused = { code: 'INVALID_ARGUMENT', message: 'The sampling round carried a missing, altered or expired state.' };
+    await expect(samplingRound(context, ctx(forged, answer))).rejects.toMatchObject(refused);
+    const other = new AppContext(context.config, createLogger('silent'));
+    await expect(samplingRound(other, ctx(asked.requestState, answer))).rejects.toMatchObject(refused);
+    await expect(samplingRound(context, ctx(asked.requestState, {}))).rejects.toMatchObject({ message: 'The client answered the sampling request with no model message.' });
+  });
+});
