@@ -7,6 +7,7 @@ import { logger as defaultLogger, type Logger } from './logger.js';
 
 import { subagentNames } from './subagents/names.js';
 import { SemanticRegistry, semanticSearchSignals, verifiedQuerySignals } from './semantic/index.js';
+import { OpenAIChatModel } from './generation/openai.js';
 import { SearchService, combineKnowledge, createEmbedder, type KnowledgeSignals } from './search/index.js';
 import { dirname, join } from 'node:path';
 
@@ -20,6 +21,7 @@ export class AppContext {
   private semanticRegistry: SemanticRegistry | undefined;
   private knowledgeService: Promise<Knowledge> | undefined;
   private readonly searchServices = new Map<string, SearchService>();
+  private endpointModel: OpenAIChatModel | undefined;
   /** Extra knowledge for search (the knowledge store plugs in here); verified queries are always read. */
   readonly searchKnowledge: KnowledgeSignals[] = [];
 
@@ -127,6 +129,12 @@ export class AppContext {
       this.searchServices.set(name, service);
     }
     return service;
+  }
+
+  /** The OpenAI-compatible endpoint of `llm` in stratum.yaml, when one is configured (generate_sql's fallback after MCP sampling). */
+  get chatModel(): OpenAIChatModel | undefined {
+    if (!this.endpointModel && this.config.llm) this.endpointModel = new OpenAIChatModel(this.config.llm);
+    return this.endpointModel;
   }
 
   get limits() {

@@ -14,7 +14,10 @@ export type StratumErrorCode =
   | 'TABLE_UNKNOWN'
   | 'INVALID_ARGUMENT'
   | 'NOT_IMPLEMENTED'
-  | 'EMBEDDER_UNAVAILABLE';
+  | 'EMBEDDER_UNAVAILABLE'
+  | 'SCOPE_VIOLATION'
+  | 'LLM_ERROR'
+  | 'LLM_TIMEOUT';
 
 export class StratumError extends Error {
   readonly code: StratumErrorCode;

@@ -6,7 +6,7 @@ import { VERSION } from './version.js';
 
 export const SERVER_INSTRUCTIONS = `Stratum gives you governed, read-only access to the user's data.
 Work in this order:
-0. For business questions (revenue, orders, refunds...), list_semantic_models then load_semantic_model: its prompt defines the metrics, dimensions, joins and verified SQL; prefer them over guessing. When the question is about defined metrics, call generate_sql with metrics/group_by/where (get_dimension_values gives exact filter values) and run the SQL it returns: it is correct by construction.
+0. For business questions (revenue, orders, refunds...), list_semantic_models then load_semantic_model: its prompt defines the metrics, dimensions, joins and verified SQL; prefer them over guessing. When the question is about defined metrics, call generate_sql with metrics/group_by/where (get_dimension_values gives exact filter values) and run the SQL it returns: it is correct by construction. For any other question, call generate_sql with "question": it reuses verified SQL or writes checked SQL, or returns "context" (semantic model, tables, similar SQL) for you to write from.
 1. list_tables to see what exists (schema.table names, comments, approximate sizes).
 2. describe_table on the tables that look relevant: columns, types, keys, the tables that reference it, and sample values of text columns (use them for exact filter literals).
 3. run_sql with ONE read-only SELECT. Prefer aggregates and LIMIT over raw rows; join on the declared keys; if a result says truncated, narrow the query as its warning suggests instead of asking for more rows.

@@ -54,6 +54,13 @@ const llmSchema = z.strictObject({
   temperature: z.number().min(0).max(2).optional(),
 });
 
+const generationSchema = z.strictObject({
+  /** One budget for the whole prompt generate_sql assembles (context_only answers return it). */
+  prompt_max_length: z.number().int().min(2_000).default(24_000),
+  /** HMAC secret (32+ characters) for MCP sampling rounds; set the same value on every replica of a stateless HTTP deployment. */
+  request_state_secret: z.string().min(32).optional(),
+});
+
 const embeddingsSchema = z.union([
   z.literal('none'),
   z.strictObject({ provider: z.literal('transformers'), model: z.string().min(1) }),
@@ -101,6 +108,7 @@ export const configSchema = z.strictObject({
   subagents: z.strictObject({ paths: z.array(z.string()).default(['./subagents']) }).default({ paths: ['./subagents'] }),
   limits: limitsSchema.default(limitsSchema.parse({})),
   llm: llmSchema.optional(),
+  generation: generationSchema.default(generationSchema.parse({})),
   search: z.strictObject({ embeddings: embeddingsSchema.default('none') }).default({ embeddings: 'none' }),
   server: z
     .strictObject({
@@ -117,6 +125,8 @@ export type DatasourceConfig = z.output<typeof datasourceSchema>;
 export type DuckDBDatasourceConfig = z.output<typeof duckdbDatasource>;
 export type PostgresDatasourceConfig = z.output<typeof postgresDatasource>;
 export type LimitsConfig = z.output<typeof limitsSchema>;
+export type LlmConfig = z.output<typeof llmSchema>;
+export type GenerationConfig = z.output<typeof generationSchema>;
 
 /** The loaded config: parsed, paths made absolute, plus where it came from. */
 export interface StratumConfig extends ParsedConfig {

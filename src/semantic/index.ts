@@ -4,7 +4,7 @@ export { renderSpecification, type Specification, type SpecificationOptions } fr
 export { describeMetric, dimensionReference, primaryEntityName } from './names.js';
 export { validateSemanticModel, validateAgainstCatalog } from './validate.js';
 export { formatProblem, modelSummary, modelDetail, type ModelSummary, type ModelDetail } from './present.js';
-export { withColumnSamples, type ColumnSamples } from './samples.js';
+export { withColumnSamples, catalogSamples, type ColumnSamples } from './samples.js';
 export { compileMetricQuery, MetricQueryCompiler, type CompiledQuery, type CompileOptions, type MetricQuery, type GroupByObject } from './compiler/index.js';
 export { DIALECTS, type Dialect as SqlDialect } from './sql/render.js';
 export { semanticSearchSignals, verifiedQuerySignals, physicalName } from './search-signals.js';

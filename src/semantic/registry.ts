@@ -139,6 +139,7 @@ export class SemanticRegistry {
   private entries = new Map<string, Entry>();
   private models: SemanticModel[] = [];
   private catalogProblems = new WeakMap<SemanticModel, SemanticProblem[]>();
+  private renamed = new WeakMap<SemanticModel, SemanticModel>();
 
   constructor(
     private readonly options: SemanticRegistryOptions,
@@ -252,6 +253,9 @@ export class SemanticRegistry {
       if (taken.has(name)) name = `${model.name}_${model.format}`;
       for (let n = 2; taken.has(name); n++) name = `${stem(model.path)}_${n}`;
       taken.add(name);
+      // The same renamed object on every list(), so readers that cache per model (the knowledge store's mirror) stay warm.
+      const renamed = this.renamed.get(model);
+      if (renamed?.name === name) return renamed;
       const problem: SemanticProblem = {
         severity: 'warning',
         code: 'duplicate_model_name',
@@ -259,7 +263,9 @@ export class SemanticRegistry {
         hint: 'Give each model a distinct name.',
         location: { file: model.files[0] ?? model.path, line: 1, column: 1 },
       };
-      return { ...model, name, problems: [...model.problems, problem] };
+      const copy = { ...model, name, problems: [...model.problems, problem] };
+      this.renamed.set(model, copy);
+      return copy;
     });
   }
 }

@@ -1,3 +1,4 @@
+import type { Catalog } from '../catalog/index.js';
 import type { SemanticModel } from './ir.js';
 
 /** Values of one physical column, e.g. from the datasource catalog's samples. */
@@ -25,4 +26,12 @@ export async function withColumnSamples(model: SemanticModel, samples: ColumnSam
     }),
   );
   return { ...model, tables };
+}
+
+/** Sample values from a datasource catalog (frequent values of text columns, read when a table is first described). */
+export function catalogSamples(catalog: Catalog): ColumnSamples {
+  return async (table, column) => {
+    const detail = await catalog.describeTable(table);
+    return (detail.columns.find((c) => c.name === column)?.samples ?? []).map(String);
+  };
 }

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import type { McpServer } from '@modelcontextprotocol/server';
 import type { AppContext } from '../context.js';
-import { modelDetail, renderSpecification, withColumnSamples } from '../semantic/index.js';
+import { catalogSamples, modelDetail, renderSpecification, withColumnSamples } from '../semantic/index.js';
 import { StratumError } from '../errors.js';
 import { READ_ONLY_ANNOTATIONS, guarded, success } from './shared.js';
 
@@ -51,12 +51,7 @@ export function registerLoadSemanticModel(server: McpServer, context: AppContext
         }
         const warnings = await registry.catalogWarnings(model);
         const catalog = await context.catalog().catch(() => undefined);
-        const sampled = catalog
-          ? await withColumnSamples(model, async (table, column) => {
-              const detail = await catalog.describeTable(table);
-              return (detail.columns.find((c) => c.name === column)?.samples ?? []).map(String);
-            })
-          : model;
+        const sampled = catalog ? await withColumnSamples(model, catalogSamples(catalog)) : model;
         const withWarnings = warnings.length ? { ...sampled, problems: [...sampled.problems, ...warnings] } : sampled;
         const specification = renderSpecification(withWarnings, { maxLength: max_length ?? context.config.semantic_models.prompt_max_length });
         const detail = modelDetail(withWarnings);

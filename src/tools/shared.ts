@@ -28,7 +28,7 @@ export function failure(error: unknown, logger: Logger, tool: string): CallToolR
 }
 
 /** Runs a tool body, turning every thrown error into an isError result so the server keeps serving. */
-export async function guarded(tool: string, logger: Logger, body: () => Promise<CallToolResult>): Promise<CallToolResult> {
+export async function guarded<T = CallToolResult>(tool: string, logger: Logger, body: () => Promise<T>): Promise<T | CallToolResult> {
   try {
     return await body();
   } catch (error) {

@@ -136,14 +136,14 @@ describe('metric queries over MCP and the CLI', () => {
     expect(rowsOf(compiled)).toEqual(rowsOf(expected));
   });
 
-  it('generate_sql explains what to fix for an unknown metric, and for a bare question', async () => {
+  it('generate_sql explains what to fix for an unknown metric, and for an empty call', async () => {
     const unknown = (await modern.client.callTool({ name: 'generate_sql', arguments: { metrics: ['revenu'] } })) as ToolResult;
     expect(unknown.isError).toBe(true);
     expect(text(unknown)).toContain('Unknown metric "revenu" in semantic model retail. Did you mean "revenue"');
-    const question = (await modern.client.callTool({ name: 'generate_sql', arguments: { question: 'What was revenue by region?' } })) as ToolResult;
-    expect(question.isError).toBe(true);
-    expect(text(question)).toContain('give a structured metric query instead');
-    expect(text(question)).toContain('{"metrics": ["revenue"], "group_by": ["metric_time__month"]}');
+    const empty = (await modern.client.callTool({ name: 'generate_sql', arguments: {} })) as ToolResult;
+    expect(empty.isError).toBe(true);
+    expect(text(empty)).toContain('Nothing to generate: give `question` (in words) or `metrics`');
+    expect(text(empty)).toContain('{"metrics": ["revenue"], "group_by": ["metric_time__month"]}');
   });
 
   it('get_dimension_values finds the exact spelling of a value', async () => {

@@ -31,26 +31,34 @@ function collect(stream: Readable | null): () => string {
   return () => text;
 }
 
+/** Client-side extras: declared capabilities (e.g. `{ sampling: {} }`) and handlers set before connecting. */
+export interface ClientSetup<C> {
+  capabilities?: Record<string, object>;
+  before?: (client: C) => void;
+}
+
 /** The v2 client, pinned to the 2026-07-28 (stateless) protocol, or on the 2025 handshake. */
-export async function startV2Client(configPath: string, era: 'modern' | 'legacy' = 'modern', env?: Record<string, string>): Promise<StartedClient<Client>> {
+export async function startV2Client(configPath: string, era: 'modern' | 'legacy' = 'modern', env?: Record<string, string>, setup: ClientSetup<Client> = {}): Promise<StartedClient<Client>> {
   const transport = new StdioClientTransport(serverParams(configPath, env));
   const stderr = collect(transport.stderr as Readable | null);
   const transportErrors: Error[] = [];
   const client = new Client(
     { name: 'stratum-e2e-v2', version: '1.0.0' },
-    era === 'modern' ? { versionNegotiation: { mode: { pin: '2026-07-28' } } } : {},
+    { ...(era === 'modern' ? { versionNegotiation: { mode: { pin: '2026-07-28' } } } : {}), ...(setup.capabilities ? { capabilities: setup.capabilities } : {}) },
   );
+  setup.before?.(client);
   client.onerror = (error) => transportErrors.push(error);
   await client.connect(transport);
   return { client, stderr, transportErrors, close: () => client.close() };
 }
 
 /** The v1 SDK client: the 2025 initialize handshake most installed clients still speak. */
-export async function startV1Client(configPath: string, env?: Record<string, string>): Promise<StartedClient<V1Client>> {
+export async function startV1Client(configPath: string, env?: Record<string, string>, setup: ClientSetup<V1Client> = {}): Promise<StartedClient<V1Client>> {
   const transport = new V1StdioClientTransport(serverParams(configPath, env));
   const stderr = collect(transport.stderr as Readable | null);
   const transportErrors: Error[] = [];
-  const client = new V1Client({ name: 'stratum-e2e-v1', version: '1.0.0' });
+  const client = new V1Client({ name: 'stratum-e2e-v1', version: '1.0.0' }, setup.capabilities ? { capabilities: setup.capabilities } : {});
+  setup.before?.(client);
   client.onerror = (error) => transportErrors.push(error);
   await client.connect(transport);
   return { client, stderr, transportErrors, close: () => client.close() };

@@ -77,7 +77,7 @@ describe('stratum.yaml', () => {
       'datasources.pg.type@3: expected type to be one of duckdb, postgres, found the string "postgress"',
       'limits.max_rows@5: Too small: expected number to be >0; found number -1',
       'limits.timeout_ms@5: expected number; found the string "abc"',
-      'limts@4: unknown key "limts". Did you mean "limits"? Known keys here: datasources, semantic_models, knowledge, subagents, limits, llm, search, server, log_level',
+      'limts@4: unknown key "limts". Did you mean "limits"? Known keys here: datasources, semantic_models, knowledge, subagents, limits, llm, generation, search, server, log_level',
     ]);
   });
 

@@ -114,6 +114,8 @@ describe('semantic registry', () => {
     const registry = new SemanticRegistry({ ...options, paths: [root] });
     expect(registry.list().map((m) => m.name)).toEqual(['retail', 'shop_cortex', 'airbnb']);
     expect(registry.get('shop_cortex').problems.map((p) => p.code)).toContain('duplicate_model_name');
+    // Unchanged files give the same objects on every list(), renamed ones included (readers cache per model).
+    expect(registry.list().every((model, i) => model === registry.list()[i])).toBe(true);
   });
 
   it('suggests the closest model for an unknown name', () => {

@@ -1,0 +1,65 @@
+import type { Connector } from '../connectors/index.js';
+import { StratumError } from '../errors.js';
+import { DIALECTS, compileMetricQuery, type SqlDialect, type MetricQuery, type SemanticModel, type SemanticRegistry } from '../semantic/index.js';
+import type { GeneratedSql, GenerationServices } from './types.js';
+
+/** The semantic model a request names, or the first one; a clear error when there is none. */
+export function chooseModel(registry: SemanticRegistry, name: string | undefined): SemanticModel {
+  if (name) return registry.get(name);
+  const model = registry.list()[0];
+  if (!model) throw new StratumError('INVALID_ARGUMENT', 'No semantic models are configured, so metrics cannot be compiled.', 'Add MetricFlow or Cortex YAML under semantic_models.paths in stratum.yaml, or write SQL yourself and call run_sql.');
+  return model;
+}
+
+/** The compiler dialect for a datasource's engine. */
+export function dialectOf(connector: Connector): SqlDialect {
+  return DIALECTS[connector.dialect as keyof typeof DIALECTS] ?? DIALECTS.duckdb;
+}
+
+export function hasMetricQuery(request: MetricQuery): boolean {
+  return Boolean(request.metrics?.length || request.groupBy?.length || request.savedQuery);
+}
+
+/** Step 1: a structured metric query, compiled by the semantic compiler and planned by the datasource. */
+export async function compileStep(services: GenerationServices, request: MetricQuery & { semanticModel?: string }): Promise<GeneratedSql> {
+  const model = chooseModel(services.semantic, request.semanticModel);
+  const connector = await services.connector();
+  const compiled = compileMetricQuery(model, request, { dialect: dialectOf(connector) });
+  let validated = false;
+  let note = '';
+  try {
+    await connector.explain(compiled.sql);
+    validated = true;
+  } catch (error) {
+    note = `\nThe datasource could not plan this SQL: ${error instanceof StratumError ? error.message : String(error)}`;
+  }
+  return { sql: compiled.sql, source: 'semantic_compiler', semantic_model: model.name, validated, explanation: `${compiled.explanation}${note}`, columns: compiled.columns };
+}
+
+export interface DimensionValuesRequest {
+  semanticModel?: string;
+  dimension: string;
+  search?: string;
+  limit?: number;
+}
+
+export interface DimensionValues {
+  semantic_model: string;
+  dimension: string;
+  values: unknown[];
+  truncated: boolean;
+}
+
+/** The distinct values of one dimension (optionally containing `search`), through the compiler. */
+export async function dimensionValues(services: GenerationServices, request: DimensionValuesRequest, options: { maxRows: number; maxChars: number; timeoutMs: number; signal?: AbortSignal }): Promise<DimensionValues> {
+  const model = chooseModel(services.semantic, request.semanticModel);
+  const limit = Math.min(request.limit ?? 50, options.maxRows);
+  const connector = await services.connector();
+  const dialect = dialectOf(connector);
+  const name = request.dimension.trim();
+  const where = request.search ? [`CAST(${name} AS VARCHAR) ILIKE '%${request.search.replaceAll("'", "''").replace(/[%_\\]/g, (char) => `\\${char}`)}%' ESCAPE '\\'`] : [];
+  const compiled = compileMetricQuery(model, { groupBy: [name], where, orderBy: [name], limit: limit + 1 }, { dialect });
+  const result = await connector.execute(compiled.sql, { maxRows: limit + 1, maxChars: options.maxChars, timeoutMs: options.timeoutMs, ...(options.signal ? { signal: options.signal } : {}) });
+  const values = result.rows.map((row) => row[0]);
+  return { semantic_model: model.name, dimension: compiled.columns[0]!, values: values.slice(0, limit), truncated: values.length > limit || result.truncated };
+}
