@@ -7,6 +7,7 @@ import { parseCortex } from '../../src/semantic/cortex/parse.js';
 import type { SemanticModel } from '../../src/semantic/ir.js';
 import { DIALECTS } from '../../src/semantic/sql/render.js';
 import { tempDir } from '../helpers/fixture.js';
+import type { StratumError } from '../../src/errors.js';
 
 const MODEL = `
 semantic_model:
@@ -269,6 +270,42 @@ relationships:
       { customers__region: 'US', metric_time__month: '2024-01-01 00:00:00', order_count: '1', completed_share: 1, amount: '30.00' },
     ]);
     expect(() => compileMetricQuery(cortex, { metrics: ['status'] })).toThrow('Unknown metric "status" in semantic model shop_cortex.');
+  });
+
+  it('refuses each malformed query with a message that says what to do', () => {
+    const extra = `${MODEL}---
+metric:
+  name: revenue_to_date
+  type: cumulative
+  type_params: { measure: revenue, window: 3 fortnights }
+---
+metric:
+  name: revenue_shifted
+  type: derived
+  type_params: { expr: revenue, metrics: [{ name: revenue, offset_window: 1 fortnight }] }
+`;
+    const cases: [MetricQuery, string, string?][] = [
+      [{}, 'The query names no metrics and no group-by items.'],
+      [{ metrics: ['revenu'] }, 'Unknown metric "revenu" in semantic model shop. Did you mean "revenue" or "completed_revenue" or "revenue_per_order"?'],
+      [{ savedQuery: 'weekly' }, 'Unknown saved query "weekly".', 'Semantic model shop defines no saved queries.'],
+      [{ metrics: ['revenue'], groupBy: [{ name: 'metric_time', grain: 'month', datePart: 'month' }] }, '"metric_time" has both a grain and a date part.'],
+      [{ metrics: ['revenue'], groupBy: [{ name: 'metric_time', grain: 'fortnight' }] }, 'Unknown grain "fortnight" for "metric_time".'],
+      [{ metrics: ['revenue'], groupBy: ['metric_time__fortnight'] }, 'Unknown dimension or entity "metric_time__fortnight". Did you mean "metric_time"?'],
+      [{ metrics: ['revenue_to_date'], groupBy: ['metric_time'] }, 'Cumulative metric revenue_to_date: window "3 fortnights" is not supported yet.'],
+      [{ metrics: ['revenue_shifted'], groupBy: ['metric_time'] }, 'offset_window "1 fortnight" of revenue is not supported.'],
+    ];
+    for (const [query, message, hint] of cases) {
+      const error = (() => {
+        try {
+          compileMetricQuery(model(extra), query);
+        } catch (caught) {
+          return caught as StratumError;
+        }
+      })();
+      expect(error?.message, JSON.stringify(query)).toBe(message);
+      expect(error?.hint, JSON.stringify(query)).toBeTruthy();
+      if (hint) expect(error?.hint).toBe(hint);
+    }
   });
 
   it('says when a time feature needs a time spine the model lacks', () => {

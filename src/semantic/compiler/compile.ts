@@ -633,9 +633,7 @@ export class MetricQueryCompiler {
   // ---- one measure -----------------------------------------------------------------------------
 
   private measureNode(reference: MeasureReference, context: QueryContext, use: MetricUse, cumulative?: CumulativeWindow): MetricNode {
-    const found = this.measures.get(reference.name.toLowerCase());
-    if (!found) throw new StratumError('INVALID_ARGUMENT', `Measure "${reference.name}" does not exist in semantic model ${this.model.name}.`, 'Fix the metric definition (stratum validate lists such problems).');
-    const { measure, table } = found;
+    const { measure, table } = this.measureOf(reference);
     const filters = [...use.filters, ...reference.filter, ...context.where];
     const from = `metric ${use.alias} (measure ${measure.name} of ${table.name})`;
     const aggTime = this.aggTimeDimension(measure, table, false);
