@@ -14,7 +14,10 @@ export type StratumErrorCode =
   | 'TABLE_UNKNOWN'
   | 'INVALID_ARGUMENT'
   | 'NOT_IMPLEMENTED'
-  | 'EMBEDDER_UNAVAILABLE';
+  | 'EMBEDDER_UNAVAILABLE'
+  | 'SCOPE_VIOLATION'
+  | 'SUBAGENT_UNKNOWN'
+  | 'SUBAGENT_INVALID';
 
 export class StratumError extends Error {
   readonly code: StratumErrorCode;

@@ -5,7 +5,7 @@ import { StratumError } from '../../errors.js';
 import { logger } from '../../logger.js';
 import { ResultBudget } from '../budget.js';
 import { quoteIdent, splitTableName } from '../names.js';
-import type { CatalogSnapshot, Connector, ExecuteOptions, ExplainResult, JsonValue, QueryResult } from '../types.js';
+import type { CatalogSnapshot, Connector, ExecuteOptions, ExplainResult, JsonValue, QueryResult, StatementReads } from '../types.js';
 import { translatePostgresError } from './errors.js';
 import { beginReadOnly, classify, openPortal } from './guard.js';
 import { introspectPostgres } from './introspect.js';
@@ -195,6 +195,20 @@ export class PostgresConnector implements Connector {
     });
   }
 
+  /**
+   * The planner's relations (views expanded to the tables they read) and every function scan that
+   * is not a pure generator: a set-returning function's body is invisible to the plan.
+   */
+  async statementReads(sql: string): Promise<StatementReads> {
+    return this.readOnly(INTERNAL_TIMEOUT_MS, undefined, async (client) => {
+      const { nodes } = await classify(client, sql, INTERNAL_TIMEOUT_MS);
+      const opaque = nodes
+        .filter((node) => /Function Scan$/.test(node['Node Type']) && !PURE_GENERATORS.has(String(node['Function Name'] ?? '')))
+        .map((node) => `table function ${node['Function Name'] ?? node['Node Type']}()`);
+      return { tables: planRelations(nodes), opaque: [...new Set(opaque)] };
+    });
+  }
+
   async sampleValues(table: string, column: string, limit: number): Promise<JsonValue[]> {
     const [schema, name] = splitTableName(table, 'public');
     // Identifiers come from the catalog, quoted; the first 20,000 rows keep the read cheap on big tables.
@@ -221,6 +235,9 @@ async function rawQuery(client: PoolClient, text: string): Promise<RawQuery> {
   const result = await client.query<(string | null)[]>({ text, rowMode: 'array', types: { getTypeParser: () => (value: string) => value } } as pg.QueryArrayConfig);
   return { fields: result.fields, rows: result.rows };
 }
+
+/** Set-returning functions that only generate values from their arguments. */
+const PURE_GENERATORS = new Set(['generate_series', 'unnest', 'generate_subscripts']);
 
 function cancelled(): StratumError {
   return new StratumError('QUERY_CANCELLED', 'The query was cancelled by the client.');
