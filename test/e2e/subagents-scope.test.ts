@@ -46,7 +46,6 @@ const ESCAPES: [string, string, string][] = [
   ['a table macro of the database', "SELECT * FROM customers_of('Texas')", opaque('table function customers_of()')],
   ['a scalar macro that reads a table', 'SELECT first_customer_name()', opaque('function first_customer_name() (it reads tables)')],
   ['a system macro that reads the catalog', 'SELECT pg_get_viewdef(1)', opaque('function pg_get_viewdef() (it reads tables)')],
-  ['EXPLAIN', 'EXPLAIN SELECT * FROM customers', opaque('an EXPLAIN statement (its query is not checked; run the query itself)')],
 ];
 
 /** [what it does, SQL, rows] */
@@ -99,9 +98,24 @@ describe('stratum serve --subagent: run_sql keeps to the scope (v2 client over s
     expect(result.structuredContent?.rows).toEqual(rows);
   });
 
-  it('still refuses writes with the read-only guard before any scope check', async () => {
-    const result = await call('run_sql', { sql: 'DELETE FROM orders' });
-    expect(firstLine(result)).toBe('Error [SQL_NOT_READ_ONLY]: Only read-only queries are allowed; this statement is a DELETE.');
+  it.each([
+    ['a write', 'DELETE FROM customers WHERE no_such_column = 1'],
+    ['EXPLAIN', 'EXPLAIN SELECT * FROM customers'],
+    ['PRAGMA', "PRAGMA table_info('customers')"],
+  ])('refuses %s from the parse alone, before anything binds it', async (_what, sql) => {
+    const result = await call('run_sql', { sql });
+    expect(firstLine(result)).toBe('Error [SQL_NOT_READ_ONLY]: Only read-only queries are allowed here; this statement is not a query.');
+  });
+
+  it('checks the scope before binding, so errors reveal nothing of a forbidden table', async () => {
+    for (const sql of ['SELECT no_such_column FROM customers', 'SELECT name FROM customers']) {
+      expect(firstLine(await call('run_sql', { sql }))).toBe(outside('main.customers'));
+    }
+  });
+
+  it('refuses stacked statements', async () => {
+    const result = await call('run_sql', { sql: 'SELECT 1 FROM orders; SELECT * FROM customers' });
+    expect(firstLine(result)).toBe('Error [SQL_MULTIPLE_STATEMENTS]: Only one statement per call is allowed; found 2.');
   });
 
   it('refuses another datasource', async () => {

@@ -164,9 +164,21 @@ export class DuckDBConnector implements Connector {
     return tablesInParseTree(tree, 'main');
   }
 
+  /**
+   * From the parser alone, never the binder: a statement is checked before anything binds it, so
+   * neither an error message nor a plan can reveal columns of a table the caller may not read.
+   */
   async statementReads(sql: string): Promise<StatementReads> {
-    const tree = await this.guardedTree(sql);
-    if (!tree) return { tables: [], opaque: ['an EXPLAIN statement (its query is not checked; run the query itself)'] };
+    const tree = await this.parse(sql);
+    if (tree.error) {
+      if (/only SELECT statements/i.test(tree.error_message ?? '')) {
+        throw new StratumError('SQL_NOT_READ_ONLY', 'Only read-only queries are allowed here; this statement is not a query.', 'Send one SELECT (WITH ... SELECT, FROM, VALUES, DESCRIBE, SUMMARIZE). Writes, DDL, PRAGMA, SET and EXPLAIN are refused.');
+      }
+      throw new StratumError('SQL_ERROR', tree.error_message ?? 'The SQL does not parse.', 'Fix the SQL and try again; DuckDB dialect applies.');
+    }
+    const statements = tree.statements?.length ?? 0;
+    if (statements === 0) throw new StratumError('SQL_EMPTY', 'The SQL contains no statement (only comments or whitespace).', 'Pass one SELECT statement in `sql`.');
+    if (statements > 1) throw new StratumError('SQL_MULTIPLE_STATEMENTS', `Only one statement per call is allowed; found ${statements}.`, 'Send a single SELECT statement; combine steps with CTEs (WITH ... SELECT).');
     return statementReads(readsOfParseTree(tree), await this.macrosThatReadTables());
   }
 
