@@ -102,7 +102,7 @@ function readBundle(document: LocatedDocument, problems: SemanticProblem[]): Loa
   if (instructions !== undefined) bundle.instructions = instructions.trim();
   bundle.rules = texts('rules', ['rules'], value.rules) ?? [];
   const tools = texts('tools', ['tools'], value.tools);
-  if (tools === undefined) error('missing_tools', 'The subagent lists no "tools".', 'List the tools it may use, e.g. tools: [search_tables, load_semantic_model, generate_sql, run_sql].', []);
+  if (value.tools === undefined || value.tools === null) error('missing_tools', 'The subagent lists no "tools".', 'List the tools it may use, e.g. tools: [search_tables, load_semantic_model, generate_sql, run_sql].', []);
   bundle.tools = tools ?? [];
 
   if (value.scope === undefined || value.scope === null) {

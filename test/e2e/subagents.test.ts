@@ -237,3 +237,59 @@ describe('the demo finance subagent', () => {
     }
   });
 });
+
+describe('stratum subagent add|list|show|validate', () => {
+  const stratum = (args: string[], cwd: string) => spawnSync(process.execPath, [CLI, ...args], { encoding: 'utf8', cwd });
+
+  it('scaffolds a commented bundle that validates, and refuses to overwrite it', async () => {
+    const workspace = tempDir();
+    const { configPath: config } = await createSubagentWorkspace(workspace);
+    const added = stratum(['subagent', 'add', 'marketing', '--config', config], workspace);
+    expect(added.status).toBe(0);
+    const file = join(workspace, 'subagents', 'marketing.yaml');
+    expect(added.stdout).toBe(`${file}\nNext: narrow scope.tables, then stratum subagent validate --config ${config}\n`);
+    const text = readFileSync(file, 'utf8');
+    expect(text).toContain('# Tools the scoped server lists; every other tool is absent and cannot be called.\ntools: [list_tables, describe_table, run_sql, list_semantic_models, load_semantic_model, generate_sql, get_dimension_values, record_feedback, search_tables]\n');
+    expect(text).toContain('scope:\n  datasource: shop\n  # schema.table names or globs (* is any run of characters), case-insensitive. Narrow this list.\n  tables: ["main.*"]\n');
+    const again = stratum(['subagent', 'add', 'marketing', '--config', config], workspace);
+    expect(again.status).toBe(2);
+    expect(again.stderr).toBe(`stratum: Subagent "marketing" already exists in ${file}.\nHint: Edit that file, or pick another name.\n`);
+    const validated = stratum(['subagent', 'validate', '--config', config], workspace);
+    expect(validated.stdout).toBe('ok   marketing subagents/marketing.yaml\nok   sales subagents/sales.yaml\n2 subagent(s), 0 error(s), 0 warning(s)\n');
+    expect(validated.status).toBe(0);
+  });
+
+  it('lists every bundle with its scope, marking those not served', () => {
+    const listed = stratum(['subagent', 'list', '--config', configPath], dir);
+    expect(listed.status).toBe(0);
+    expect(listed.stdout).toBe(
+      [
+        'broken [1 error(s): not served] — Lists a tool that does not exist',
+        '  tools: run_sql, drop_tables',
+        '  scope: datasource shop; tables main.orders; semantic models all',
+        '  file: subagents/broken.yaml',
+        'sales — Order volumes and amounts for the sales team',
+        '  tools: list_tables, describe_table, run_sql, search_tables, record_feedback',
+        '  scope: datasource shop; tables main.orders, main.completed_*; semantic models all',
+        '  file: subagents/sales.yaml',
+        'support — Customer lookups for the support desk',
+        '  tools: list_tables, run_sql',
+        '  scope: datasource shop; tables main.customers; semantic models all',
+        '  file: subagents/support.yaml',
+        '',
+      ].join('\n'),
+    );
+  });
+
+  it('prints the prompt with show, and fails validate with file:line errors', () => {
+    const shown = stratum(['subagent', 'show', 'sales', '--config', configPath], dir);
+    expect(shown.stdout).toBe(`${SALES_BRIEFING}\n`);
+    const validated = stratum(['subagent', 'validate', '--config', configPath], dir);
+    expect(validated.status).toBe(1);
+    expect(validated.stdout.split('\n').slice(0, 2)).toEqual([
+      'FAIL broken subagents/broken.yaml',
+      '  subagents/broken.yaml:3:18: error: Unknown tool "drop_tables". (Known tools: list_tables, describe_table, run_sql, list_semantic_models, load_semantic_model, generate_sql, get_dimension_values, record_feedback, search_tables.)',
+    ]);
+    expect(validated.stdout.split('\n').slice(-2)).toEqual(['3 subagent(s), 1 error(s), 0 warning(s)', '']);
+  });
+});
