@@ -15,7 +15,7 @@ export async function subagentPromptContext(context: AppContext, scope: ToolScop
   const catalog = await context.catalog(datasource).catch(() => undefined);
   const tables = catalog ? (await catalog.listTables().catch(() => [])).map((table) => table.name).filter(scope.allowsTable) : [];
   const maxLength = context.config.semantic_models.prompt_max_length;
-  const specifications = visibleModels(context, scope).map((model) => ({
+  const specifications = (await visibleModels(context, scope)).map((model) => ({
     model: model.name,
     metrics: model.metrics.map((metric) => metric.name),
     prompt: renderSpecification(model, { maxLength }).prompt,

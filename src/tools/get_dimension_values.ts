@@ -34,7 +34,7 @@ export function registerGetDimensionValues(server: McpServer, context: AppContex
       guarded('get_dimension_values', context.logger, async () => {
         const limits = context.limits;
         // Under a scope the model must be in it, and the SQL built for the values is checked like run_sql.
-        const model = scope ? chooseVisibleModel(context, scope, semantic_model)?.name : semantic_model;
+        const model = scope ? (await chooseVisibleModel(context, scope, semantic_model))?.name : semantic_model;
         const connector = async () => (scope ? scopedConnector(await context.connector(scope.datasource()), scope) : context.connector());
         const result = await dimensionValues(
           { semantic: context.semantic, connector },

@@ -54,7 +54,7 @@ export function registerListSemanticModels(server: McpServer, context: AppContex
       guarded('list_semantic_models', context.logger, async () => {
         const offset = decodeCursor(cursor);
         const wanted = search?.toLowerCase();
-        const matching = visibleModels(context, scope).filter(
+        const matching = (await visibleModels(context, scope)).filter(
           (model) =>
             !wanted ||
             [model.name, model.description ?? '', ...model.tables.map((t) => t.name), ...model.metrics.map((m) => m.name)].some((text) => text.toLowerCase().includes(wanted)),

@@ -45,7 +45,7 @@ export function registerLoadSemanticModel(server: McpServer, context: AppContext
         if (name && path) throw new StratumError('INVALID_ARGUMENT', 'Pass either `name` or `path`, not both.');
         const registry = context.semantic;
         if (path && scope) throw new StratumError('SCOPE_VIOLATION', `The "${scope.subagent.name}" subagent loads semantic models by name only.`, 'Pass `name` (list_semantic_models shows the models in scope).');
-        const model = path ? registry.loadPath(path, context.config.baseDir) : chooseVisibleModel(context, scope, name);
+        const model = path ? registry.loadPath(path, context.config.baseDir) : await chooseVisibleModel(context, scope, name);
         if (!model) throw new StratumError('INVALID_ARGUMENT', 'No semantic models are configured.', 'Add MetricFlow or Cortex YAML under semantic_models.paths in stratum.yaml.');
         const warnings = await registry.catalogWarnings(model);
         const catalog = await context.catalog().catch(() => undefined);

@@ -9,18 +9,30 @@ export function datasourceFor(scope: ToolScope | undefined, requested: string | 
   return scope ? scope.datasource(requested) : requested;
 }
 
-/** The semantic models a server may show, narrowed to the scope's tables and metrics. */
-export function visibleModels(context: AppContext, scope: ToolScope | undefined): SemanticModel[] {
-  return scopedModels(context.semantic.list(), scope).map((model) => narrowModel(model, scope, context.defaultSchema()));
+/**
+ * The semantic models a server may show, narrowed to the scope's tables and metrics; a verified
+ * query whose SQL would be refused by the scope is left out (all of them when that cannot be checked).
+ */
+export async function visibleModels(context: AppContext, scope: ToolScope | undefined): Promise<SemanticModel[]> {
+  const models = scopedModels(context.semantic.list(), scope).map((model) => narrowModel(model, scope, context.defaultSchema()));
+  if (!scope) return models;
+  const connector = await context.connector(scope.datasource()).catch(() => undefined);
+  const inScope = async (sql: string) => (connector ? scope.checkSql(sql, connector).then(() => true, () => false) : false);
+  return Promise.all(
+    models.map(async (model) => {
+      const kept = await Promise.all(model.verifiedQueries.map((query) => inScope(query.sql)));
+      return { ...model, verifiedQueries: model.verifiedQueries.filter((_, index) => kept[index]) };
+    }),
+  );
 }
 
 /**
  * The model a call names (or the first one the server may show), narrowed to the scope; a model
  * outside the scope is refused by name.
  */
-export function chooseVisibleModel(context: AppContext, scope: ToolScope | undefined, name: string | undefined): SemanticModel | undefined {
+export async function chooseVisibleModel(context: AppContext, scope: ToolScope | undefined, name: string | undefined): Promise<SemanticModel | undefined> {
   if (!scope) return name ? context.semantic.get(name) : context.semantic.list()[0];
-  const visible = visibleModels(context, scope);
+  const visible = await visibleModels(context, scope);
   const model = name ? visible.find((candidate) => candidate.name.toLowerCase() === name.toLowerCase()) : visible[0];
   if (model) return model;
   throw new StratumError(

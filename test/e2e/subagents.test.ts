@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { spawnSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { CLI, startV1Client, startV2Client } from '../helpers/clients.js';
 import { tempDir } from '../helpers/fixture.js';
@@ -201,6 +201,26 @@ describe('the demo finance subagent', () => {
     const run = spawnSync(process.execPath, [CLI, 'init', demo, '--scale', '0.01'], { encoding: 'utf8' });
     expect(run.status).toBe(0);
   }, 60_000);
+
+  it('hides verified queries that read tables outside the scope', async () => {
+    writeFileSync(
+      join(demo, 'subagents', 'merchandising.yaml'),
+      'name: merchandising\ndescription: Products and revenue\ntools: [list_semantic_models, load_semantic_model]\nscope:\n  semantic_models: [retail_cortex]\n  tables: [main.orders, main.order_items, main.products, main.categories, main.returns]\n',
+    );
+    const { client, close } = await startV2Client(join(demo, 'stratum.yaml'), 'modern', undefined, ['--subagent', 'merchandising']);
+    try {
+      const listed = (await client.callTool({ name: 'list_semantic_models', arguments: {} })) as ToolResult;
+      expect((listed.structuredContent?.models as { name: string; verified_queries: number }[]).map((model) => [model.name, model.verified_queries])).toEqual([['retail_cortex', 3]]);
+      const model = (await client.callTool({ name: 'load_semantic_model', arguments: { name: 'retail_cortex' } })) as ToolResult;
+      expect((model.structuredContent?.verified_queries as { name: string }[]).map((query) => query.name)).toEqual(['monthly_revenue_2025', 'top_products_by_revenue_2024', 'refund_rate_by_department']);
+      expect((model.structuredContent?.tables as { name: string }[]).map((table) => table.name)).toEqual(['orders', 'order_items', 'products', 'categories', 'returns']);
+      const other = (await client.callTool({ name: 'load_semantic_model', arguments: { name: 'retail' } })) as ToolResult;
+      expect(other.content[0]!.text).toBe('Error [SCOPE_VIOLATION]: Semantic model "retail" is outside the "merchandising" subagent\'s scope.\nHint: Models in scope: retail_cortex.');
+    } finally {
+      await close();
+      rmSync(join(demo, 'subagents', 'merchandising.yaml'));
+    }
+  });
 
   it('validates clean', () => {
     const run = spawnSync(process.execPath, [CLI, 'subagent', 'validate', '--config', join(demo, 'stratum.yaml')], { encoding: 'utf8', cwd: demo });
