@@ -180,24 +180,14 @@ export class PostgresConnector implements Connector {
   /** Tables the planner reads, views resolved to their tables and partitions to their parent. */
   async referencedTables(sql: string): Promise<string[]> {
     return this.readOnly(INTERNAL_TIMEOUT_MS, undefined, async (client) => {
-      const relations = planRelations((await classify(client, sql, INTERNAL_TIMEOUT_MS)).nodes);
-      if (relations.length === 0) return [];
-      const roots = await client.query<{ name: string }>(
-        `SELECT DISTINCT rn.nspname || '.' || rc.relname AS name
-         FROM unnest($1::text[], $2::text[]) AS t(schema_name, table_name)
-         JOIN pg_namespace n ON n.nspname = t.schema_name
-         JOIN pg_class c ON c.relnamespace = n.oid AND c.relname = t.table_name
-         JOIN pg_class rc ON rc.oid = coalesce(pg_partition_root(c.oid), c.oid)
-         JOIN pg_namespace rn ON rn.oid = rc.relnamespace`,
-        [relations.map((relation) => relation.schema), relations.map((relation) => relation.table)],
-      );
-      return roots.rows.map((row) => row.name).sort();
+      const roots = await rootRelations(client, planRelations((await classify(client, sql, INTERNAL_TIMEOUT_MS)).nodes));
+      return roots.map((relation) => `${relation.schema}.${relation.table}`).sort();
     });
   }
 
   /**
-   * The planner's relations (views expanded to the tables they read) and every function scan that
-   * is not a pure generator: a set-returning function's body is invisible to the plan.
+   * The planner's relations (views expanded to the tables they read, partitions to their parent) and
+   * every function scan that is not a pure generator: a set-returning function's body is invisible to the plan.
    */
   async statementReads(sql: string): Promise<StatementReads> {
     return this.readOnly(INTERNAL_TIMEOUT_MS, undefined, async (client) => {
@@ -205,7 +195,7 @@ export class PostgresConnector implements Connector {
       const opaque = nodes
         .filter((node) => /Function Scan$/.test(node['Node Type']) && !PURE_GENERATORS.has(String(node['Function Name'] ?? '')))
         .map((node) => `table function ${node['Function Name'] ?? node['Node Type']}()`);
-      return { tables: planRelations(nodes), opaque: [...new Set(opaque)] };
+      return { tables: await rootRelations(client, planRelations(nodes)), opaque: [...new Set(opaque)] };
     });
   }
 
@@ -234,6 +224,22 @@ export class PostgresConnector implements Connector {
 async function rawQuery(client: PoolClient, text: string): Promise<RawQuery> {
   const result = await client.query<(string | null)[]>({ text, rowMode: 'array', types: { getTypeParser: () => (value: string) => value } } as pg.QueryArrayConfig);
   return { fields: result.fields, rows: result.rows };
+}
+
+/** Relations as the catalog lists them: a partition becomes its partitioned root table. */
+async function rootRelations(client: PoolClient, relations: { schema: string; table: string }[]): Promise<{ schema: string; table: string }[]> {
+  if (relations.length === 0) return [];
+  const roots = await client.query<{ schema: string; table: string }>(
+    `SELECT DISTINCT rn.nspname AS schema, rc.relname AS table
+     FROM unnest($1::text[], $2::text[]) AS t(schema_name, table_name)
+     JOIN pg_namespace n ON n.nspname = t.schema_name
+     JOIN pg_class c ON c.relnamespace = n.oid AND c.relname = t.table_name
+     JOIN pg_class rc ON rc.oid = coalesce(pg_partition_root(c.oid), c.oid)
+     JOIN pg_namespace rn ON rn.oid = rc.relnamespace
+     ORDER BY 1, 2`,
+    [relations.map((relation) => relation.schema), relations.map((relation) => relation.table)],
+  );
+  return roots.rows;
 }
 
 /** Set-returning functions that only generate values from their arguments. */
