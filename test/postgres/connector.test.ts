@@ -3,6 +3,7 @@ import type pg from 'pg';
 import { PostgresConnector } from '../../src/connectors/postgres/connector.js';
 import { StratumError } from '../../src/errors.js';
 import { createToolScope } from '../../src/subagents/index.js';
+import type { CatalogSnapshot } from '../../src/connectors/index.js';
 import { PG_URL, adminClient, ensureShopSchema, expectPostgresServer } from '../helpers/postgres.js';
 
 describe('PostgreSQL connector: test server', () => {
@@ -298,8 +299,12 @@ describe.skipIf(!PG_URL)('PostgreSQL connector', () => {
 
   describe('a subagent scope (shop.orders and shop.order_lines only)', () => {
     const bundle = { name: 'sales', rules: [], tools: ['run_sql'], scope: { tables: ['shop.orders', 'shop.order_lines'] }, examples: [], file: '/sales.yaml' };
+    let catalog: CatalogSnapshot;
+    beforeAll(async () => {
+      catalog = await connector.introspect();
+    });
     const check = async (sql: string) => {
-      const scope = createToolScope(bundle, { datasource: 'pg', defaultSchema: 'public', catalog: () => connector.introspect() });
+      const scope = createToolScope(bundle, { datasource: 'pg', defaultSchema: 'public', catalog: async () => catalog });
       return scope.checkSql(sql, connector).then(
         () => 'allowed',
         (error: unknown) => (error instanceof StratumError ? `${error.code}: ${error.message}` : String(error)),
