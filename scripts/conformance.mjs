@@ -15,12 +15,12 @@ const CLI = join(ROOT, 'dist', 'cli.js');
 const CONFORMANCE = join(ROOT, 'node_modules', '@modelcontextprotocol', 'conformance', 'dist', 'index.js');
 
 /** Scenarios that test protocol behaviour any MCP server must have; each must pass. */
-const APPLICABLE = ['server-initialize', 'ping', 'tools-list', 'logging-set-level', 'resources-list', 'server-sse-multiple-streams', 'dns-rebinding-protection'];
+const APPLICABLE = ['server-initialize', 'ping', 'tools-list', 'logging-set-level', 'resources-list', 'prompts-list', 'server-sse-multiple-streams', 'dns-rebinding-protection'];
 
 /** Run, but expected to fail, with the reason; a pass means the entry is stale and fails the run. */
 const EXPECTED_FAILURES = {
   'completion-complete':
-    'asks to complete argument "arg1" of prompt "test_prompt_with_arguments", which only the SDK test server has; Stratum has no prompts and answers -32602 "Prompt not found" as the spec asks for an unknown prompt',
+    'asks to complete argument "arg1" of prompt "test_prompt_with_arguments", which only the SDK test server has; Stratum serves prompts (one per subagent) and answers -32602 "Prompt not found" for that name, as the spec asks for an unknown prompt',
 };
 
 const EVERYTHING_SERVER = 'needs a fixture of the SDK "everything" test server';
@@ -43,11 +43,10 @@ const NOT_APPLICABLE = {
   'resources-templates-read': `${EVERYTHING_SERVER} (template test://template/{id}/data)`,
   'resources-subscribe': 'Stratum does not offer resource subscriptions (the capability is not declared)',
   'resources-unsubscribe': 'Stratum does not offer resource subscriptions (the capability is not declared)',
-  'prompts-list': 'Stratum declares no prompts capability yet (prompts/ is a later issue)',
-  'prompts-get-simple': `${EVERYTHING_SERVER} (prompt test_simple_prompt); no prompts capability`,
-  'prompts-get-with-args': `${EVERYTHING_SERVER} (prompt test_prompt_with_arguments); no prompts capability`,
-  'prompts-get-embedded-resource': `${EVERYTHING_SERVER} (prompt test_prompt_with_embedded_resource); no prompts capability`,
-  'prompts-get-with-image': `${EVERYTHING_SERVER} (prompt test_prompt_with_image); no prompts capability`,
+  'prompts-get-simple': `${EVERYTHING_SERVER} (prompt test_simple_prompt)`,
+  'prompts-get-with-args': `${EVERYTHING_SERVER} (prompt test_prompt_with_arguments)`,
+  'prompts-get-embedded-resource': `${EVERYTHING_SERVER} (prompt test_prompt_with_embedded_resource)`,
+  'prompts-get-with-image': `${EVERYTHING_SERVER} (prompt test_prompt_with_image)`,
   'server-sse-polling': 'pending in 0.1.11 (not in the active suite)',
   'json-schema-2020-12': `pending in 0.1.11 (not in the active suite); ${EVERYTHING_SERVER}`,
 };
@@ -65,7 +64,9 @@ function checkScenarioLists() {
 
 async function startServer(dir, stateless) {
   const config = join(dir, stateless ? 'stateless.yaml' : 'stratum.yaml');
-  writeFileSync(config, `datasources:\n  memory: { type: duckdb, path: ":memory:" }\nsemantic_models: { paths: [${JSON.stringify(join(ROOT, 'semantic_models'))}] }\nserver:\n  http: { stateless: ${stateless} }\n`);
+  // One subagent, so the server declares prompts (and prompt completion) like a real workspace does.
+  writeFileSync(join(dir, 'analyst.yaml'), 'name: analyst\ndescription: Reads every table\ntools: [list_tables, run_sql]\nscope: {}\n');
+  writeFileSync(config, `datasources:\n  memory: { type: duckdb, path: ":memory:" }\nsemantic_models: { paths: [${JSON.stringify(join(ROOT, 'semantic_models'))}] }\nsubagents: { paths: [${JSON.stringify(join(dir, 'analyst.yaml'))}] }\nserver:\n  http: { stateless: ${stateless} }\n`);
   const child = spawn(process.execPath, [CLI, 'serve', '--http', '--port', '0', '--config', config], { stdio: ['ignore', 'ignore', 'pipe'] });
   let stderr = '';
   child.stderr.on('data', (chunk) => (stderr += chunk.toString()));

@@ -4,6 +4,7 @@ import { AppContext } from './context.js';
 import { ConfigError, findConfigFile, loadConfigFile, type StratumConfig } from './config/index.js';
 import { StratumError } from './errors.js';
 import { registerKnowledgeCommands } from './knowledge-commands.js';
+import { registerSubagentCommands } from './subagent-commands.js';
 import { createLogger } from './logger.js';
 import { CLIENT_CONFIG_LOCATIONS, mcpClientConfig, type ClientName } from './mcp-config.js';
 import { VERSION } from './version.js';
@@ -36,17 +37,17 @@ program
   .option('--host <host>', 'HTTP bind address (default: server.http.host, 127.0.0.1)')
   .addOption(new Option('--port <port>', 'HTTP port').argParser(parseNumber))
   .action(async (options: { config?: string; subagent?: string; http?: boolean; host?: string; port?: number }) => {
-    if (options.subagent) throw new StratumError('NOT_IMPLEMENTED', 'Subagents are not available in this version yet.', 'Serve without --subagent.');
     const config = loadConfig(options.config);
     const logger = createLogger(process.env.STRATUM_LOG_LEVEL ?? config.log_level ?? 'info');
     if (options.http) {
-      const { resolveHttpSettings, runHttpServer } = await import('./transports/http.js');
+      const { resolveHttpSettings, runHttpServer, subagentScope } = await import('./transports/http.js');
       const settings = resolveHttpSettings(config, { host: options.host, port: options.port });
-      await runHttpServer(new AppContext(config, logger), settings);
+      const context = new AppContext(config, logger);
+      await runHttpServer(context, settings, options.subagent ? subagentScope(context, options.subagent) : undefined);
       return;
     }
     const { runStdioServer } = await import('./transports/stdio.js');
-    await runStdioServer(new AppContext(config, logger));
+    await runStdioServer(new AppContext(config, logger), options.subagent);
   });
 
 program
@@ -121,6 +122,7 @@ program
     }
   });
 registerKnowledgeCommands(program, (text) => process.stdout.write(text));
+registerSubagentCommands(program, (text) => process.stdout.write(text));
 
 program
   .command('index')
@@ -153,7 +155,7 @@ program
 program.parseAsync(process.argv).catch((error: unknown) => {
   if (error instanceof StratumError) {
     process.stderr.write(`stratum: ${error.toText()}\n`);
-    process.exit(error instanceof ConfigError || error.code === 'CONFIG_INVALID' || error.code === 'CONFIG_NOT_FOUND' || error.code === 'INVALID_ARGUMENT' || error.code === 'NOT_IMPLEMENTED' ? EXIT_USAGE : 1);
+    process.exit(error instanceof ConfigError || error.code === 'CONFIG_INVALID' || error.code === 'CONFIG_NOT_FOUND' || error.code === 'INVALID_ARGUMENT' || error.code === 'NOT_IMPLEMENTED' || error.code === 'SUBAGENT_UNKNOWN' || error.code === 'SUBAGENT_INVALID' ? EXIT_USAGE : 1);
   }
   process.stderr.write(`stratum: ${error instanceof Error ? error.message : String(error)}\n`);
   process.exit(1);

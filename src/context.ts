@@ -6,6 +6,8 @@ import type { Knowledge } from './knowledge/index.js';
 import { logger as defaultLogger, type Logger } from './logger.js';
 
 import { subagentNames } from './subagents/names.js';
+import { SubagentRegistry, createToolScope, type ToolScope } from './subagents/index.js';
+import { TOOL_NAMES } from './tools/index.js';
 import { SemanticRegistry, semanticSearchSignals, verifiedQuerySignals } from './semantic/index.js';
 import { OpenAIChatModel } from './generation/openai.js';
 import { SearchService, combineKnowledge, createEmbedder, type KnowledgeSignals } from './search/index.js';
@@ -22,6 +24,8 @@ export class AppContext {
   private knowledgeService: Promise<Knowledge> | undefined;
   private readonly searchServices = new Map<string, SearchService>();
   private endpointModel: OpenAIChatModel | undefined;
+  private subagentRegistry: SubagentRegistry | undefined;
+  private readonly toolScopes = new Map<string, ToolScope>();
   /** Extra knowledge for search (the knowledge store plugs in here); verified queries are always read. */
   readonly searchKnowledge: KnowledgeSignals[] = [];
 
@@ -135,6 +139,40 @@ export class AppContext {
   get chatModel(): OpenAIChatModel | undefined {
     if (!this.endpointModel && this.config.llm) this.endpointModel = new OpenAIChatModel(this.config.llm);
     return this.endpointModel;
+  }
+
+  /** The subagent bundles under `subagents.paths`, read once and checked against tools, datasources and models. */
+  get subagents(): SubagentRegistry {
+    if (!this.subagentRegistry) {
+      this.subagentRegistry = new SubagentRegistry(this.config.subagents.paths, () => ({
+        toolNames: TOOL_NAMES,
+        datasources: Object.keys(this.config.datasources),
+        defaultDatasource: this.config.defaultDatasource,
+        models: this.semantic.list(),
+      }));
+    }
+    return this.subagentRegistry;
+  }
+
+  /** The scope a subagent's server enforces: its datasource and that datasource's catalog. */
+  toolScope(subagent: string): ToolScope {
+    let scope = this.toolScopes.get(subagent);
+    if (!scope) {
+      const bundle = this.subagents.get(subagent);
+      const datasource = this.datasourceName(bundle.scope.datasource);
+      scope = createToolScope(bundle, {
+        datasource,
+        defaultSchema: this.defaultSchema(datasource),
+        catalog: async () => (await this.catalog(datasource)).load(),
+      });
+      this.toolScopes.set(subagent, scope);
+    }
+    return scope;
+  }
+
+  /** Schema of unqualified names on a datasource. */
+  defaultSchema(datasource?: string): string {
+    return this.config.datasources[this.datasourceName(datasource)]!.type === 'postgres' ? 'public' : 'main';
   }
 
   get limits() {

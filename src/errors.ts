@@ -17,7 +17,9 @@ export type StratumErrorCode =
   | 'EMBEDDER_UNAVAILABLE'
   | 'SCOPE_VIOLATION'
   | 'LLM_ERROR'
-  | 'LLM_TIMEOUT';
+  | 'LLM_TIMEOUT'
+  | 'SUBAGENT_UNKNOWN'
+  | 'SUBAGENT_INVALID';
 
 export class StratumError extends Error {
   readonly code: StratumErrorCode;

@@ -2,6 +2,8 @@ import { McpServer } from '@modelcontextprotocol/server';
 import type { AppContext } from './context.js';
 import { registerTools } from './tools/index.js';
 import { registerResources } from './resources/index.js';
+import { registerSubagentPrompts } from './prompts/subagents.js';
+import { subagentInstructions } from './subagents/index.js';
 import { VERSION } from './version.js';
 
 export const SERVER_INSTRUCTIONS = `Stratum gives you governed, read-only access to the user's data.
@@ -13,13 +15,24 @@ Work in this order:
 4. When the user says an answer was right or wrong, record_feedback with the question, the SQL and rating up/down (corrected_sql when known): later, similar questions reuse it.
 Errors come back as tool results that say what was wrong and how to fix the call; fix and retry rather than guessing table or column names.`;
 
-/** Builds one MCP server over the shared AppContext. Called once per connection (and protocol era). */
-export function createServer(context: AppContext): McpServer {
+/**
+ * Builds one MCP server over the shared AppContext. Called once per connection (and protocol era).
+ * With a subagent it is that subagent's scoped server: only its tools, each enforcing its scope,
+ * and only its own prompt and resource.
+ */
+export function createServer(context: AppContext, subagent?: string): McpServer {
+  const scope = subagent === undefined ? undefined : context.toolScope(subagent);
+  const bundles = scope ? [scope.subagent] : context.subagents.list();
+  const name = context.config.server.name ?? 'stratum';
   const server = new McpServer(
-    { name: context.config.server.name ?? 'stratum', version: VERSION },
-    { capabilities: { tools: {}, resources: {}, completions: {}, logging: {} }, instructions: SERVER_INSTRUCTIONS },
+    { name: scope ? `${name}-${scope.subagent.name}` : name, version: VERSION },
+    {
+      capabilities: { tools: {}, resources: {}, completions: {}, logging: {}, ...(bundles.length ? { prompts: {} } : {}) },
+      instructions: scope ? subagentInstructions(scope.subagent, scope.datasource()) : SERVER_INSTRUCTIONS,
+    },
   );
-  registerTools(server, context);
-  registerResources(server, context);
+  registerTools(server, context, scope?.subagent.tools, scope);
+  registerResources(server, context, bundles, scope !== undefined);
+  registerSubagentPrompts(server, context, bundles);
   return server;
 }

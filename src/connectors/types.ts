@@ -73,6 +73,21 @@ export interface ExplainResult {
   plan: string;
 }
 
+/** A table as a statement names it, before resolution (unqualified parts absent). */
+export interface TableReference {
+  catalog?: string;
+  schema?: string;
+  table: string;
+}
+
+/** What one statement reads, for scope checks (subagents). */
+export interface StatementReads {
+  /** Tables and views it names (CTE names excluded). */
+  tables: TableReference[];
+  /** What it reads that no table list can vouch for (table functions, catalog listings, functions that read tables). */
+  opaque: string[];
+}
+
 export interface Connector {
   readonly name: string;
   readonly dialect: Dialect;
@@ -83,6 +98,8 @@ export interface Connector {
   explain(sql: string, options?: { timeoutMs?: number }): Promise<ExplainResult>;
   /** Physical tables a statement reads, as `schema.table`, CTE names excluded. */
   referencedTables(sql: string): Promise<string[]>;
+  /** Everything a statement reads, from the engine's own parse or plan; the same read-only guard applies. */
+  statementReads(sql: string): Promise<StatementReads>;
   /** A few frequent non-null values of a column, for catalog samples and value search. */
   sampleValues(table: string, column: string, limit: number): Promise<JsonValue[]>;
   close(): Promise<void>;

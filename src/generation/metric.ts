@@ -1,6 +1,7 @@
 import type { Connector } from '../connectors/index.js';
 import { StratumError } from '../errors.js';
 import { DIALECTS, compileMetricQuery, type SqlDialect, type MetricQuery, type SemanticModel, type SemanticRegistry } from '../semantic/index.js';
+import { narrowModel } from '../subagents/index.js';
 import type { GeneratedSql, GenerationServices } from './types.js';
 
 /** The semantic model a request names, or the first one; a clear error when there is none. */
@@ -22,9 +23,11 @@ export function hasMetricQuery(request: MetricQuery): boolean {
 
 /** Step 1: a structured metric query, compiled by the semantic compiler and planned by the datasource. */
 export async function compileStep(services: GenerationServices, request: MetricQuery & { semanticModel?: string }): Promise<GeneratedSql> {
-  const model = chooseModel(services.semantic, request.semanticModel);
   const connector = await services.connector();
+  const model = scopedModel(services, request, connector);
   const compiled = compileMetricQuery(model, request, { dialect: dialectOf(connector) });
+  // A subagent's compiled SQL keeps to its tables, as run_sql would require.
+  if (services.scope) await services.scope.checkSql(compiled.sql, connector);
   let validated = false;
   let note = '';
   try {
@@ -34,6 +37,23 @@ export async function compileStep(services: GenerationServices, request: MetricQ
     note = `\nThe datasource could not plan this SQL: ${error instanceof StratumError ? error.message : String(error)}`;
   }
   return { sql: compiled.sql, source: 'semantic_compiler', semantic_model: model.name, validated, explanation: `${compiled.explanation}${note}`, columns: compiled.columns };
+}
+
+/**
+ * The model a metric query compiles over: under a subagent's scope, only a model and metrics the
+ * scope allows (refused by name otherwise), narrowed to the tables in scope.
+ */
+function scopedModel(services: GenerationServices, request: MetricQuery & { semanticModel?: string }, connector: Connector): SemanticModel {
+  const scope = services.scope;
+  if (!scope) return chooseModel(services.semantic, request.semanticModel);
+  const allowed = services.semantic.list().filter((model) => scope.allowsModel(model.name));
+  const wanted = request.semanticModel?.toLowerCase();
+  const model = wanted ? allowed.find((candidate) => candidate.name.toLowerCase() === wanted) : allowed[0];
+  const hint = allowed.length ? `Models in scope: ${allowed.map((candidate) => candidate.name).join(', ')}.` : 'Write SQL over the tables in scope instead (search_tables, run_sql).';
+  if (!model) throw new StratumError('SCOPE_VIOLATION', wanted ? `Semantic model "${request.semanticModel}" is outside the scope of subagent "${scope.subagent.name}".` : `Subagent "${scope.subagent.name}" has no semantic model in scope.`, hint);
+  const outside = (request.metrics ?? []).filter((metric) => !scope.allowsMetric(model.name, metric));
+  if (outside.length) throw new StratumError('SCOPE_VIOLATION', `Metric ${outside.map((metric) => `"${metric}"`).join(', ')} is outside the scope of subagent "${scope.subagent.name}".`, `Metrics in scope: ${model.metrics.filter((metric) => scope.allowsMetric(model.name, metric.name)).map((metric) => metric.name).join(', ') || 'none'}.`);
+  return narrowModel(model, scope, connector.dialect === 'postgres' ? 'public' : 'main');
 }
 
 export interface DimensionValuesRequest {

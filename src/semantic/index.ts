@@ -8,3 +8,4 @@ export { withColumnSamples, catalogSamples, type ColumnSamples } from './samples
 export { compileMetricQuery, MetricQueryCompiler, type CompiledQuery, type CompileOptions, type MetricQuery, type GroupByObject } from './compiler/index.js';
 export { DIALECTS, type Dialect as SqlDialect } from './sql/render.js';
 export { semanticSearchSignals, verifiedQuerySignals, physicalName } from './search-signals.js';
+export { parseYamlFile, type LocatedDocument } from './yaml.js';

@@ -1,4 +1,5 @@
 import type { Connector } from '../connectors/index.js';
+import type { SemanticProblem, SourceLocation } from '../semantic/index.js';
 
 export type GenerationStrategy = 'auto' | 'schema_linking' | 'semantic_model';
 
@@ -35,10 +36,19 @@ export interface SubagentBundle {
 export interface ToolScope {
   subagent: SubagentBundle;
   /** The datasource a call may use: the scope's own; another requested one is refused. */
-  datasource(requested?: string): string | undefined;
+  datasource(requested?: string): string;
   allowsTable(qualifiedName: string): boolean;
   allowsModel(name: string): boolean;
   allowsMetric(model: string, metric: string): boolean;
   /** Throws SCOPE_VIOLATION naming the first table the SQL reads outside the scope (engine's own parse). */
   checkSql(sql: string, connector: Connector): Promise<void>;
+}
+
+/** A bundle as read from its file, with what is wrong with it and where each value was written. */
+export interface LoadedSubagent {
+  bundle: SubagentBundle;
+  /** Errors make the bundle unservable; warnings do not. */
+  problems: SemanticProblem[];
+  /** Position of the value at a key path (`['scope', 'tables', 2]`), for file:line problems. */
+  locate(path: readonly (string | number)[]): SourceLocation;
 }

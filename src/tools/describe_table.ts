@@ -1,7 +1,9 @@
 import { z } from 'zod';
 import type { McpServer } from '@modelcontextprotocol/server';
 import type { AppContext } from '../context.js';
+import type { ToolScope } from '../subagents/index.js';
 import { READ_ONLY_ANNOTATIONS, guarded, success } from './shared.js';
+import { datasourceFor, scopedTableName } from './scope.js';
 import { formatCount } from './render.js';
 
 const inputSchema = z.object({
@@ -32,7 +34,7 @@ const outputSchema = z.object({
   definition: z.string().optional(),
 });
 
-export function registerDescribeTable(server: McpServer, context: AppContext): void {
+export function registerDescribeTable(server: McpServer, context: AppContext, scope?: ToolScope): void {
   server.registerTool(
     'describe_table',
     {
@@ -44,8 +46,9 @@ export function registerDescribeTable(server: McpServer, context: AppContext): v
     },
     async ({ table, datasource }) =>
       guarded('describe_table', context.logger, async () => {
-        const catalog = await context.catalog(datasource);
-        const detail = await catalog.describeTable(table);
+        const catalog = await context.catalog(datasourceFor(scope, datasource));
+        const detail = await catalog.describeTable(scope ? await scopedTableName(catalog, scope, table) : table);
+        if (scope) detail.referencedBy = detail.referencedBy.filter((reference) => scope.allowsTable(reference.table));
         const structured = {
           datasource: catalog.datasource,
           name: detail.name,

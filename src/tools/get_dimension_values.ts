@@ -2,7 +2,9 @@ import { z } from 'zod';
 import type { McpServer } from '@modelcontextprotocol/server';
 import type { AppContext } from '../context.js';
 import { dimensionValues } from '../generation/index.js';
+import { scopedConnector, type ToolScope } from '../subagents/index.js';
 import { READ_ONLY_ANNOTATIONS, guarded, success } from './shared.js';
+import { chooseVisibleModel } from './scope.js';
 
 const inputSchema = z.object({
   semantic_model: z.string().optional().describe('Model name; the first configured model by default.'),
@@ -18,7 +20,7 @@ const outputSchema = z.object({
   truncated: z.boolean(),
 });
 
-export function registerGetDimensionValues(server: McpServer, context: AppContext): void {
+export function registerGetDimensionValues(server: McpServer, context: AppContext, scope?: ToolScope): void {
   server.registerTool(
     'get_dimension_values',
     {
@@ -31,9 +33,12 @@ export function registerGetDimensionValues(server: McpServer, context: AppContex
     async ({ semantic_model, dimension, search, limit }, ctx) =>
       guarded('get_dimension_values', context.logger, async () => {
         const limits = context.limits;
+        // Under a scope the model must be in it, and the SQL built for the values is checked like run_sql.
+        const model = scope ? (await chooseVisibleModel(context, scope, semantic_model))?.name : semantic_model;
+        const connector = async () => (scope ? scopedConnector(await context.connector(scope.datasource()), scope) : context.connector());
         const result = await dimensionValues(
-          { semantic: context.semantic, connector: () => context.connector() },
-          { dimension, ...(semantic_model ? { semanticModel: semantic_model } : {}), ...(search ? { search } : {}), ...(limit ? { limit } : {}) },
+          { semantic: context.semantic, connector },
+          { dimension, ...(model ? { semanticModel: model } : {}), ...(search ? { search } : {}), ...(limit ? { limit } : {}) },
           { maxRows: limits.max_rows, maxChars: limits.max_chars, timeoutMs: limits.timeout_ms, signal: ctx.mcpReq.signal },
         );
         const text = `${result.dimension} (${result.semantic_model}): ${result.values.map((value) => JSON.stringify(value)).join(', ')}${result.truncated ? ', ... (more values; narrow with search)' : ''}`;

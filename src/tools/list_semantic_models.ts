@@ -3,7 +3,9 @@ import type { McpServer } from '@modelcontextprotocol/server';
 import type { AppContext } from '../context.js';
 import { modelSummary } from '../semantic/index.js';
 import { StratumError } from '../errors.js';
+import type { ToolScope } from '../subagents/index.js';
 import { READ_ONLY_ANNOTATIONS, guarded, success } from './shared.js';
+import { visibleModels } from './scope.js';
 
 const PAGE_SIZE = 50;
 
@@ -37,7 +39,7 @@ function decodeCursor(cursor: string | undefined): number {
   return offset;
 }
 
-export function registerListSemanticModels(server: McpServer, context: AppContext): void {
+export function registerListSemanticModels(server: McpServer, context: AppContext, scope?: ToolScope): void {
   server.registerTool(
     'list_semantic_models',
     {
@@ -52,7 +54,7 @@ export function registerListSemanticModels(server: McpServer, context: AppContex
       guarded('list_semantic_models', context.logger, async () => {
         const offset = decodeCursor(cursor);
         const wanted = search?.toLowerCase();
-        const matching = context.semantic.list().filter(
+        const matching = (await visibleModels(context, scope)).filter(
           (model) =>
             !wanted ||
             [model.name, model.description ?? '', ...model.tables.map((t) => t.name), ...model.metrics.map((m) => m.name)].some((text) => text.toLowerCase().includes(wanted)),

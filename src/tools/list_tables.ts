@@ -1,7 +1,9 @@
 import { z } from 'zod';
 import type { McpServer } from '@modelcontextprotocol/server';
 import type { AppContext } from '../context.js';
+import type { ToolScope } from '../subagents/index.js';
 import { READ_ONLY_ANNOTATIONS, guarded, success } from './shared.js';
+import { datasourceFor } from './scope.js';
 import { formatCount } from './render.js';
 
 const inputSchema = z.object({
@@ -24,7 +26,7 @@ const outputSchema = z.object({
   ),
 });
 
-export function registerListTables(server: McpServer, context: AppContext): void {
+export function registerListTables(server: McpServer, context: AppContext, scope?: ToolScope): void {
   server.registerTool(
     'list_tables',
     {
@@ -36,8 +38,8 @@ export function registerListTables(server: McpServer, context: AppContext): void
     },
     async ({ datasource, schema, search, refresh }) =>
       guarded('list_tables', context.logger, async () => {
-        const catalog = await context.catalog(datasource);
-        const tables = await catalog.listTables({ schema, search, refresh });
+        const catalog = await context.catalog(datasourceFor(scope, datasource));
+        const tables = (await catalog.listTables({ schema, search, refresh })).filter((table) => !scope || scope.allowsTable(table.name));
         const structured = {
           datasource: catalog.datasource,
           tables: tables.map((table) => ({

@@ -3,7 +3,9 @@ import type { McpServer } from '@modelcontextprotocol/server';
 import type { AppContext } from '../context.js';
 import { catalogSamples, modelDetail, renderSpecification, withColumnSamples } from '../semantic/index.js';
 import { StratumError } from '../errors.js';
+import type { ToolScope } from '../subagents/index.js';
 import { READ_ONLY_ANNOTATIONS, guarded, success } from './shared.js';
+import { chooseVisibleModel } from './scope.js';
 
 const inputSchema = z.object({
   name: z.string().optional().describe('Model name from list_semantic_models; the first model by default.'),
@@ -27,7 +29,7 @@ const outputSchema = z.object({
   dropped: z.array(z.string()),
 });
 
-export function registerLoadSemanticModel(server: McpServer, context: AppContext): void {
+export function registerLoadSemanticModel(server: McpServer, context: AppContext, scope?: ToolScope): void {
   server.registerTool(
     'load_semantic_model',
     {
@@ -42,13 +44,9 @@ export function registerLoadSemanticModel(server: McpServer, context: AppContext
       guarded('load_semantic_model', context.logger, async () => {
         if (name && path) throw new StratumError('INVALID_ARGUMENT', 'Pass either `name` or `path`, not both.');
         const registry = context.semantic;
-        let model;
-        if (path) model = registry.loadPath(path, context.config.baseDir);
-        else if (name) model = registry.get(name);
-        else {
-          model = registry.list()[0];
-          if (!model) throw new StratumError('INVALID_ARGUMENT', 'No semantic models are configured.', 'Add MetricFlow or Cortex YAML under semantic_models.paths in stratum.yaml.');
-        }
+        if (path && scope) throw new StratumError('SCOPE_VIOLATION', `The "${scope.subagent.name}" subagent loads semantic models by name only.`, 'Pass `name` (list_semantic_models shows the models in scope).');
+        const model = path ? registry.loadPath(path, context.config.baseDir) : await chooseVisibleModel(context, scope, name);
+        if (!model) throw new StratumError('INVALID_ARGUMENT', 'No semantic models are configured.', 'Add MetricFlow or Cortex YAML under semantic_models.paths in stratum.yaml.');
         const warnings = await registry.catalogWarnings(model);
         const catalog = await context.catalog().catch(() => undefined);
         const sampled = catalog ? await withColumnSamples(model, catalogSamples(catalog)) : model;

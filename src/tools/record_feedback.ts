@@ -1,7 +1,10 @@
 import { z } from 'zod';
 import type { McpServer } from '@modelcontextprotocol/server';
 import type { AppContext } from '../context.js';
+import { StratumError } from '../errors.js';
+import type { ToolScope } from '../subagents/index.js';
 import { APPEND_ONLY_ANNOTATIONS, guarded, success } from './shared.js';
+import { datasourceFor } from './scope.js';
 
 const inputSchema = z.object({
   question: z.string().optional().describe('The question the user asked, in their words.'),
@@ -35,7 +38,22 @@ function clientName(server: McpServer, envelope: unknown): string | undefined {
   return typeof info?.name === 'string' ? info.name : undefined;
 }
 
-export function registerRecordFeedback(server: McpServer, context: AppContext): void {
+/**
+ * Under a scope, feedback is tagged with the subagent (another name is refused) and its SQL must
+ * keep to the scope, since upvoted and corrected SQL becomes a verified query others reuse.
+ */
+async function scopedFeedback(context: AppContext, scope: ToolScope, input: { subagent?: string | undefined; datasource?: string | undefined; sql?: string | undefined; corrected_sql?: string | undefined }) {
+  const name = scope.subagent.name;
+  if (input.subagent !== undefined && input.subagent !== name) {
+    throw new StratumError('SCOPE_VIOLATION', `This server is the "${name}" subagent; feedback cannot be recorded for "${input.subagent}".`, `Omit subagent (it is "${name}" here).`);
+  }
+  const datasource = scope.datasource(input.datasource);
+  const connector = await context.connector(datasource);
+  for (const sql of [input.sql, input.corrected_sql]) if (sql?.trim()) await scope.checkSql(sql, connector);
+  return { subagent: name, datasource };
+}
+
+export function registerRecordFeedback(server: McpServer, context: AppContext, scope?: ToolScope): void {
   server.registerTool(
     'record_feedback',
     {
@@ -50,6 +68,7 @@ export function registerRecordFeedback(server: McpServer, context: AppContext): 
     },
     async (input, ctx) =>
       guarded('record_feedback', context.logger, async () => {
+        const scoped = scope ? await scopedFeedback(context, scope, input) : { subagent: input.subagent, datasource: input.datasource };
         const knowledge = await context.knowledge();
         const result = await knowledge.recordFeedback({
           rating: input.rating,
@@ -58,9 +77,9 @@ export function registerRecordFeedback(server: McpServer, context: AppContext): 
           ...(input.comment !== undefined ? { comment: input.comment } : {}),
           ...(input.corrected_sql !== undefined ? { correctedSql: input.corrected_sql } : {}),
           ...(input.kind ? { kind: input.kind } : {}),
-          ...(input.subagent !== undefined ? { subagent: input.subagent } : {}),
+          ...(scoped.subagent !== undefined ? { subagent: scoped.subagent } : {}),
           ...(input.semantic_model ? { semanticModel: input.semantic_model } : {}),
-          ...(input.datasource ? { datasource: input.datasource } : {}),
+          ...(scoped.datasource ? { datasource: scoped.datasource } : {}),
           ...(input.idempotency_key ? { idempotencyKey: input.idempotency_key } : {}),
           ...((name) => (name ? { clientName: name } : {}))(clientName(server, ctx.mcpReq.envelope)),
         });

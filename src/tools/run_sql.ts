@@ -1,7 +1,9 @@
 import { z } from 'zod';
 import type { McpServer } from '@modelcontextprotocol/server';
 import type { AppContext } from '../context.js';
+import type { ToolScope } from '../subagents/index.js';
 import { READ_ONLY_ANNOTATIONS, guarded, success } from './shared.js';
+import { datasourceFor } from './scope.js';
 import { renderTable } from './render.js';
 
 const inputSchema = z.object({
@@ -19,7 +21,7 @@ const outputSchema = z.object({
   warning: z.string().optional(),
 });
 
-export function registerRunSql(server: McpServer, context: AppContext): void {
+export function registerRunSql(server: McpServer, context: AppContext, scope?: ToolScope): void {
   server.registerTool(
     'run_sql',
     {
@@ -34,7 +36,8 @@ export function registerRunSql(server: McpServer, context: AppContext): void {
     },
     async ({ sql, max_rows, datasource }, ctx) =>
       guarded('run_sql', context.logger, async () => {
-        const connector = await context.connector(datasource);
+        const connector = await context.connector(datasourceFor(scope, datasource));
+        await scope?.checkSql(sql, connector);
         const limits = context.limits;
         const result = await connector.execute(sql, {
           maxRows: Math.min(max_rows ?? limits.max_rows, limits.max_rows),

@@ -1,7 +1,9 @@
 import { z } from 'zod';
 import type { McpServer } from '@modelcontextprotocol/server';
 import type { AppContext } from '../context.js';
+import type { ToolScope } from '../subagents/index.js';
 import { READ_ONLY_ANNOTATIONS, guarded, success } from './shared.js';
+import { datasourceFor } from './scope.js';
 
 const inputSchema = z.object({
   query: z.string().min(1).describe('The question or the words to look for, e.g. "revenue by customer state last quarter".'),
@@ -29,7 +31,7 @@ const outputSchema = z.object({
   ),
 });
 
-export function registerSearchTables(server: McpServer, context: AppContext): void {
+export function registerSearchTables(server: McpServer, context: AppContext, scope?: ToolScope): void {
   server.registerTool(
     'search_tables',
     {
@@ -43,21 +45,23 @@ export function registerSearchTables(server: McpServer, context: AppContext): vo
     },
     async ({ query, top_k, datasource }, ctx) =>
       guarded('search_tables', context.logger, async () => {
-        const name = context.datasourceName(datasource);
+        const name = context.datasourceName(datasourceFor(scope, datasource));
         const progressToken = ctx.mcpReq._meta?.progressToken;
         const onProgress =
           progressToken === undefined
             ? undefined
             : (done: number, total: number, message: string) =>
                 void ctx.mcpReq.notify({ method: 'notifications/progress', params: { progressToken, progress: done, total, message } }).catch(() => undefined);
-        const result = await context.search(name).search(query, { ...(top_k ? { topK: top_k } : {}), ...(onProgress ? { onProgress } : {}) });
-        const structured = { datasource: name, tables: result.tables, join_paths: result.joinPaths };
+        const result = await context.search(name).search(query, { ...(top_k ? { topK: top_k } : {}), ...(onProgress ? { onProgress } : {}), ...(scope ? { filter: scope.allowsTable } : {}) });
+        // Under a scope a join path may not pass through a table outside it.
+        const joinPaths = scope ? result.joinPaths.filter((path) => path.steps.every((step) => scope.allowsTable(step.left) && scope.allowsTable(step.right))) : result.joinPaths;
+        const structured = { datasource: name, tables: result.tables, join_paths: joinPaths };
         const lines = result.tables.map((table, rank) => {
           const matched = table.columns.filter((column) => column.matched).map((column) => column.name);
           const why = table.reasons.slice(0, 3).join('; ');
           return `${rank + 1}. ${table.name} (${table.score})${table.description ? ` — ${table.description}` : ''}${matched.length ? `\n   columns: ${matched.join(', ')}` : ''}${why ? `\n   why: ${why}` : ''}`;
         });
-        const joins = result.joinPaths.map((path) => `- ${path.steps.map((step) => step.on).join(' -> ')}`);
+        const joins = joinPaths.map((path) => `- ${path.steps.map((step) => step.on).join(' -> ')}`);
         const text = result.tables.length
           ? [`Tables for "${query}" in ${name}:`, ...lines, ...(joins.length ? ['Joins:', ...joins] : [])].join('\n')
           : `No table matches "${query}" in ${name}. Try other words, or list_tables to browse.`;

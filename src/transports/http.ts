@@ -32,9 +32,15 @@ type Route =
   | { kind: 'messages' }
   | { kind: 'unknown' };
 
-/** The full server at /mcp and /sse; no subagent paths until subagents are passed in. */
+/** The full server at /mcp and /sse, and each servable subagent at /mcp/{name} and /sse/{name}. */
 export function fullScope(context: AppContext): ScopeResolver {
-  return { subagents: [], createServer: () => createServer(context) };
+  return { subagents: context.subagents.names(), createServer: (subagent) => createServer(context, subagent) };
+}
+
+/** `serve --http --subagent NAME`: that subagent only, at /mcp and /sse as well as at its own paths. */
+export function subagentScope(context: AppContext, subagent: string): ScopeResolver {
+  context.toolScope(subagent);
+  return { subagents: [subagent], createServer: () => createServer(context, subagent) };
 }
 
 function route(pathname: string): Route {
@@ -168,7 +174,7 @@ export async function startHttpServer(context: AppContext, settings: HttpSetting
 }
 
 /** `stratum serve --http`: serves until SIGINT/SIGTERM, then shuts down gracefully. */
-export async function runHttpServer(context: AppContext, settings: HttpSettings, scopes?: ScopeResolver): Promise<void> {
+export async function runHttpServer(context: AppContext, settings: HttpSettings, scopes: ScopeResolver = fullScope(context)): Promise<void> {
   process.on('unhandledRejection', (reason) => context.logger.error({ err: reason }, 'unhandled rejection'));
   const server = await startHttpServer(context, settings, scopes);
   context.logger.info(
@@ -178,7 +184,7 @@ export async function runHttpServer(context: AppContext, settings: HttpSettings,
       sse: `${server.url}/sse`,
       stateless: settings.stateless,
       auth: settings.tokens.length > 0 ? `${settings.tokens.length} bearer token(s)` : 'none (loopback only)',
-      subagents: scopes?.subagents ?? [],
+      subagents: scopes.subagents,
       datasources: Object.keys(context.config.datasources),
     },
     'stratum serving over HTTP',

@@ -7,13 +7,15 @@ import { createServer } from '../server.js';
  * opening message decides, and one server instance is pinned to the connection.
  * Resolves when the client goes away or the process is asked to stop.
  */
-export async function runStdioServer(context: AppContext): Promise<void> {
+export async function runStdioServer(context: AppContext, subagent?: string): Promise<void> {
+  // A subagent that cannot be served stops the command before any client connects.
+  if (subagent !== undefined) context.toolScope(subagent);
   // One bad request must never take the server (and the user's client session) down with it.
   process.on('unhandledRejection', (reason) => context.logger.error({ err: reason }, 'unhandled rejection'));
-  const handle = serveStdio(() => createServer(context), {
+  const handle = serveStdio(() => createServer(context, subagent), {
     onerror: (error) => context.logger.warn({ err: error }, 'stdio transport error'),
   });
-  context.logger.info({ datasources: Object.keys(context.config.datasources), config: context.config.configPath }, 'stratum serving over stdio');
+  context.logger.info({ datasources: Object.keys(context.config.datasources), config: context.config.configPath, ...(subagent ? { subagent } : {}) }, 'stratum serving over stdio');
 
   await new Promise<void>((resolve) => {
     let stopping = false;

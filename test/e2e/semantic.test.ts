@@ -71,13 +71,13 @@ describe('semantic models over MCP', () => {
 
   it('serves each model as a resource with the YAML and the parsed model', async () => {
     const { resources } = await modern.client.listResources();
-    expect(resources.map((r) => r.uri)).toEqual(['stratum://semantic-models/retail', 'stratum://semantic-models/retail_cortex']);
+    expect(resources.map((r) => r.uri)).toEqual(['stratum://semantic-models/retail', 'stratum://semantic-models/retail_cortex', 'stratum://subagents/finance']);
     const read = await modern.client.readResource({ uri: 'stratum://semantic-models/retail_cortex' });
     expect(read.contents.map((c) => c.mimeType)).toEqual(['application/yaml', 'application/json']);
     expect((read.contents[0] as { text: string }).text).toContain('verified_queries:');
     expect(JSON.parse((read.contents[1] as { text: string }).text)).toMatchObject({ name: 'retail_cortex', format: 'cortex' });
     const { resourceTemplates } = await modern.client.listResourceTemplates();
-    expect(resourceTemplates.map((t) => t.uriTemplate)).toEqual(['stratum://semantic-models/{name}']);
+    expect(resourceTemplates.map((t) => t.uriTemplate)).toEqual(['stratum://semantic-models/{name}', 'stratum://subagents/{name}']);
   });
 
   it('completes model names in the resource template', async () => {

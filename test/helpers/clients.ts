@@ -16,10 +16,10 @@ export interface StartedClient<C> {
   close: () => Promise<void>;
 }
 
-function serverParams(configPath: string, env: Record<string, string> = {}) {
+function serverParams(configPath: string, env: Record<string, string> = {}, args: string[] = []) {
   return {
     command: process.execPath,
-    args: [CLI, 'serve', '--config', configPath],
+    args: [CLI, 'serve', '--config', configPath, ...args],
     env: { ...(process.env as Record<string, string>), ...env },
     stderr: 'pipe' as const,
   };
@@ -33,13 +33,15 @@ function collect(stream: Readable | null): () => string {
 
 /** Client-side extras: declared capabilities (e.g. `{ sampling: {} }`) and handlers set before connecting. */
 export interface ClientSetup<C> {
+  /** Extra `stratum serve` arguments, e.g. ['--subagent', 'finance']. */
+  args?: string[];
   capabilities?: Record<string, object>;
   before?: (client: C) => void;
 }
 
 /** The v2 client, pinned to the 2026-07-28 (stateless) protocol, or on the 2025 handshake. */
 export async function startV2Client(configPath: string, era: 'modern' | 'legacy' = 'modern', env?: Record<string, string>, setup: ClientSetup<Client> = {}): Promise<StartedClient<Client>> {
-  const transport = new StdioClientTransport(serverParams(configPath, env));
+  const transport = new StdioClientTransport(serverParams(configPath, env, setup.args));
   const stderr = collect(transport.stderr as Readable | null);
   const transportErrors: Error[] = [];
   const client = new Client(
@@ -54,7 +56,7 @@ export async function startV2Client(configPath: string, era: 'modern' | 'legacy'
 
 /** The v1 SDK client: the 2025 initialize handshake most installed clients still speak. */
 export async function startV1Client(configPath: string, env?: Record<string, string>, setup: ClientSetup<V1Client> = {}): Promise<StartedClient<V1Client>> {
-  const transport = new V1StdioClientTransport(serverParams(configPath, env));
+  const transport = new V1StdioClientTransport(serverParams(configPath, env, setup.args));
   const stderr = collect(transport.stderr as Readable | null);
   const transportErrors: Error[] = [];
   const client = new V1Client({ name: 'stratum-e2e-v1', version: '1.0.0' }, setup.capabilities ? { capabilities: setup.capabilities } : {});

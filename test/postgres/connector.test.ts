@@ -2,6 +2,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type pg from 'pg';
 import { PostgresConnector } from '../../src/connectors/postgres/connector.js';
 import { StratumError } from '../../src/errors.js';
+import { createToolScope } from '../../src/subagents/index.js';
+import type { CatalogSnapshot } from '../../src/connectors/index.js';
 import { PG_URL, adminClient, ensureShopSchema, expectPostgresServer } from '../helpers/postgres.js';
 
 describe('PostgreSQL connector: test server', () => {
@@ -292,6 +294,39 @@ describe.skipIf(!PG_URL)('PostgreSQL connector', () => {
 
     it.each(cases)('%s', async (_name, sql, expected) => {
       expect(await connector.referencedTables(sql)).toEqual(expected);
+    });
+  });
+
+  describe('a subagent scope (shop.orders and shop.order_lines only)', () => {
+    const bundle = { name: 'sales', rules: [], tools: ['run_sql'], scope: { tables: ['shop.orders', 'shop.order_lines'] }, examples: [], file: '/sales.yaml' };
+    let catalog: CatalogSnapshot;
+    beforeAll(async () => {
+      catalog = await connector.introspect();
+    });
+    const check = async (sql: string) => {
+      const scope = createToolScope(bundle, { datasource: 'pg', defaultSchema: 'public', catalog: async () => catalog });
+      return scope.checkSql(sql, connector).then(
+        () => 'allowed',
+        (error: unknown) => (error instanceof StratumError ? `${error.code}: ${error.message}` : String(error)),
+      );
+    };
+    const outside = (table: string) => `SCOPE_VIOLATION: The query reads table ${table}, which is outside the "sales" subagent's scope.`;
+    const cases: [string, string, string][] = [
+      ['allows a scoped table', 'SELECT count(*) FROM shop.orders', 'allowed'],
+      ['allows a CTE named like a forbidden table', 'WITH customers AS (SELECT * FROM shop.orders) SELECT count(*) FROM customers', 'allowed'],
+      ['allows a view that reads only scoped tables', 'SELECT count(*) FROM shop.completed_orders', 'allowed'],
+      ['allows generate_series', 'SELECT count(*) FROM generate_series(1, 3)', 'allowed'],
+      ['refuses a forbidden table in a CTE', 'WITH orders AS (SELECT * FROM shop.customers) SELECT * FROM orders', outside('shop.customers')],
+      ['refuses a subquery in SELECT', 'SELECT (SELECT max(name) FROM shop.customers) FROM shop.orders', outside('shop.customers')],
+      ['refuses LATERAL', 'SELECT * FROM shop.orders o, LATERAL (SELECT name FROM shop.customers c WHERE c.customer_id = o.customer_id) x', outside('shop.customers')],
+      ['refuses a view over a forbidden table', 'SELECT * FROM shop.customer_revenue', outside('shop.customers')],
+      ['refuses a partitioned table by its own name', 'SELECT count(*) FROM shop.events', outside('shop.events')],
+      ['refuses the system catalog', 'SELECT relname FROM pg_catalog.pg_class', 'SCOPE_VIOLATION: The query reads "pg_catalog.pg_class", which is not a table the "sales" subagent may read.'],
+      ['refuses information_schema', 'SELECT table_name FROM information_schema.tables', 'SCOPE_VIOLATION: The query reads "pg_catalog.pg_class", which is not a table the "sales" subagent may read.'],
+      ['refuses a set-returning function', "SELECT * FROM json_to_recordset('[]') AS x(a int)", 'SCOPE_VIOLATION: The query reads table function json_to_recordset(), which the "sales" subagent\'s scope cannot vouch for.'],
+    ];
+    it.each(cases)('%s', async (_name, sql, expected) => {
+      expect(await check(sql)).toBe(expected);
     });
   });
 

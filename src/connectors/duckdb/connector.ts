@@ -4,10 +4,10 @@ import type { DuckDBDatasourceConfig } from '../../config/index.js';
 import { StratumError } from '../../errors.js';
 import { ResultBudget } from '../budget.js';
 import { quoteIdent, splitTableName } from '../names.js';
-import type { CatalogSnapshot, Connector, ExecuteOptions, ExplainResult, JsonValue, QueryResult } from '../types.js';
+import type { CatalogSnapshot, Connector, ExecuteOptions, ExplainResult, JsonValue, QueryResult, StatementReads } from '../types.js';
 import { prepareReadOnly, translateDuckDBError, type ParseTree } from './guard.js';
 import { introspectDuckDB } from './introspect.js';
-import { tablesInParseTree } from './references.js';
+import { readsOfParseTree, statementReads, tablesInParseTree } from './references.js';
 import { jsonValueConverter } from './values.js';
 
 /**
@@ -32,6 +32,7 @@ export class DuckDBConnector implements Connector {
   private instance: Promise<DuckDBInstance> | undefined;
   private parser: Promise<{ connection: DuckDBConnection; statement: DuckDBPreparedStatement }> | undefined;
   private parserQueue: Promise<unknown> = Promise.resolve();
+  private macrosReadingTables: Promise<Set<string>> | undefined;
 
   constructor(
     readonly name: string,
@@ -148,13 +149,76 @@ export class DuckDBConnector implements Connector {
     });
   }
 
-  async referencedTables(sql: string): Promise<string[]> {
+  /** The parser's tree of a statement that passes the read-only guard; undefined for EXPLAIN. */
+  private async guardedTree(sql: string): Promise<ParseTree | undefined> {
     return this.withConnection(async (connection) => {
       const { prepared, tree } = await prepareReadOnly(connection, sql, this.parse);
       prepared.destroySync();
-      if (!tree) throw new StratumError('SQL_ERROR', 'Cannot read the tables of an EXPLAIN statement.', 'Pass the query itself.');
-      return tablesInParseTree(tree, 'main');
+      return tree;
     });
+  }
+
+  async referencedTables(sql: string): Promise<string[]> {
+    const tree = await this.guardedTree(sql);
+    if (!tree) throw new StratumError('SQL_ERROR', 'Cannot read the tables of an EXPLAIN statement.', 'Pass the query itself.');
+    return tablesInParseTree(tree, 'main');
+  }
+
+  /**
+   * From the parser alone, never the binder: a statement is checked before anything binds it, so
+   * neither an error message nor a plan can reveal columns of a table the caller may not read.
+   */
+  async statementReads(sql: string): Promise<StatementReads> {
+    const tree = await this.parse(sql);
+    if (tree.error) {
+      if (/only SELECT statements/i.test(tree.error_message ?? '')) {
+        throw new StratumError('SQL_NOT_READ_ONLY', 'Only read-only queries are allowed here; this statement is not a query.', 'Send one SELECT (WITH ... SELECT, FROM, VALUES, DESCRIBE, SUMMARIZE). Writes, DDL, PRAGMA, SET and EXPLAIN are refused.');
+      }
+      throw new StratumError('SQL_ERROR', tree.error_message ?? 'The SQL does not parse.', 'Fix the SQL and try again; DuckDB dialect applies.');
+    }
+    const statements = tree.statements?.length ?? 0;
+    if (statements === 0) throw new StratumError('SQL_EMPTY', 'The SQL contains no statement (only comments or whitespace).', 'Pass one SELECT statement in `sql`.');
+    if (statements > 1) throw new StratumError('SQL_MULTIPLE_STATEMENTS', `Only one statement per call is allowed; found ${statements}.`, 'Send a single SELECT statement; combine steps with CTEs (WITH ... SELECT).');
+    return statementReads(readsOfParseTree(tree), await this.macrosThatReadTables());
+  }
+
+  /**
+   * Macros whose body reads a table or the catalog (`pg_get_viewdef`, a user's `CREATE MACRO f() AS
+   * (SELECT ... FROM t)`, every table macro), found from the engine's parse of each definition and
+   * closed over macros calling macros. A definition that does not parse counts as reading.
+   */
+  private macrosThatReadTables(): Promise<Set<string>> {
+    if (!this.macrosReadingTables) {
+      this.macrosReadingTables = (async () => {
+        const rows = await this.withConnection(async (connection) =>
+          (await connection.runAndReadAll(`SELECT DISTINCT lower(function_name), function_type, macro_definition FROM duckdb_functions() WHERE function_type IN ('macro', 'table_macro')`)).getRows(),
+        );
+        const reading = new Set<string>();
+        const calls = new Map<string, string[]>();
+        for (const [name, type, definition] of rows as [string, string, string | null][]) {
+          if (type === 'table_macro' || !definition) {
+            reading.add(name);
+            continue;
+          }
+          const tree = await this.parse(`SELECT ${definition}`).catch(() => undefined);
+          const parsed = tree && !tree.error ? readsOfParseTree(tree) : undefined;
+          if (!parsed || statementReads(parsed, new Set()).opaque.length > 0 || parsed.tables.length > 0) reading.add(name);
+          else calls.set(name, [...(calls.get(name) ?? []), ...parsed.functions]);
+        }
+        for (let changed = true; changed; ) {
+          changed = false;
+          for (const [name, called] of calls) {
+            if (!reading.has(name) && called.some((callee) => reading.has(callee))) {
+              reading.add(name);
+              changed = true;
+            }
+          }
+        }
+        return reading;
+      })();
+      this.macrosReadingTables.catch(() => (this.macrosReadingTables = undefined));
+    }
+    return this.macrosReadingTables;
   }
 
   async sampleValues(table: string, column: string, limit: number): Promise<JsonValue[]> {
@@ -172,6 +236,7 @@ export class DuckDBConnector implements Connector {
     const parser = this.parser;
     this.instance = undefined;
     this.parser = undefined;
+    this.macrosReadingTables = undefined;
     await this.parserQueue;
     const opened = await parser?.catch(() => undefined);
     opened?.statement.destroySync();

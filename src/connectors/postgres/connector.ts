@@ -5,7 +5,7 @@ import { StratumError } from '../../errors.js';
 import { logger } from '../../logger.js';
 import { ResultBudget } from '../budget.js';
 import { quoteIdent, splitTableName } from '../names.js';
-import type { CatalogSnapshot, Connector, ExecuteOptions, ExplainResult, JsonValue, QueryResult } from '../types.js';
+import type { CatalogSnapshot, Connector, ExecuteOptions, ExplainResult, JsonValue, QueryResult, StatementReads } from '../types.js';
 import { translatePostgresError } from './errors.js';
 import { beginReadOnly, classify, openPortal } from './guard.js';
 import { introspectPostgres } from './introspect.js';
@@ -180,18 +180,22 @@ export class PostgresConnector implements Connector {
   /** Tables the planner reads, views resolved to their tables and partitions to their parent. */
   async referencedTables(sql: string): Promise<string[]> {
     return this.readOnly(INTERNAL_TIMEOUT_MS, undefined, async (client) => {
-      const relations = planRelations((await classify(client, sql, INTERNAL_TIMEOUT_MS)).nodes);
-      if (relations.length === 0) return [];
-      const roots = await client.query<{ name: string }>(
-        `SELECT DISTINCT rn.nspname || '.' || rc.relname AS name
-         FROM unnest($1::text[], $2::text[]) AS t(schema_name, table_name)
-         JOIN pg_namespace n ON n.nspname = t.schema_name
-         JOIN pg_class c ON c.relnamespace = n.oid AND c.relname = t.table_name
-         JOIN pg_class rc ON rc.oid = coalesce(pg_partition_root(c.oid), c.oid)
-         JOIN pg_namespace rn ON rn.oid = rc.relnamespace`,
-        [relations.map((relation) => relation.schema), relations.map((relation) => relation.table)],
-      );
-      return roots.rows.map((row) => row.name).sort();
+      const roots = await rootRelations(client, planRelations((await classify(client, sql, INTERNAL_TIMEOUT_MS)).nodes));
+      return roots.map((relation) => `${relation.schema}.${relation.table}`).sort();
+    });
+  }
+
+  /**
+   * The planner's relations (views expanded to the tables they read, partitions to their parent) and
+   * every function scan that is not a pure generator: a set-returning function's body is invisible to the plan.
+   */
+  async statementReads(sql: string): Promise<StatementReads> {
+    return this.readOnly(INTERNAL_TIMEOUT_MS, undefined, async (client) => {
+      const { nodes } = await classify(client, sql, INTERNAL_TIMEOUT_MS);
+      const opaque = nodes
+        .filter((node) => /Function Scan$/.test(node['Node Type']) && !PURE_GENERATORS.has(String(node['Function Name'] ?? '')))
+        .map((node) => `table function ${node['Function Name'] ?? node['Node Type']}()`);
+      return { tables: await rootRelations(client, planRelations(nodes)), opaque: [...new Set(opaque)] };
     });
   }
 
@@ -221,6 +225,25 @@ async function rawQuery(client: PoolClient, text: string): Promise<RawQuery> {
   const result = await client.query<(string | null)[]>({ text, rowMode: 'array', types: { getTypeParser: () => (value: string) => value } } as pg.QueryArrayConfig);
   return { fields: result.fields, rows: result.rows };
 }
+
+/** Relations as the catalog lists them: a partition becomes its partitioned root table. */
+async function rootRelations(client: PoolClient, relations: { schema: string; table: string }[]): Promise<{ schema: string; table: string }[]> {
+  if (relations.length === 0) return [];
+  const roots = await client.query<{ schema: string; table: string }>(
+    `SELECT DISTINCT rn.nspname AS schema, rc.relname AS table
+     FROM unnest($1::text[], $2::text[]) AS t(schema_name, table_name)
+     JOIN pg_namespace n ON n.nspname = t.schema_name
+     JOIN pg_class c ON c.relnamespace = n.oid AND c.relname = t.table_name
+     JOIN pg_class rc ON rc.oid = coalesce(pg_partition_root(c.oid), c.oid)
+     JOIN pg_namespace rn ON rn.oid = rc.relnamespace
+     ORDER BY 1, 2`,
+    [relations.map((relation) => relation.schema), relations.map((relation) => relation.table)],
+  );
+  return roots.rows;
+}
+
+/** Set-returning functions that only generate values from their arguments. */
+const PURE_GENERATORS = new Set(['generate_series', 'unnest', 'generate_subscripts']);
 
 function cancelled(): StratumError {
   return new StratumError('QUERY_CANCELLED', 'The query was cancelled by the client.');
