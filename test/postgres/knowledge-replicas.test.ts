@@ -48,6 +48,9 @@ describe.skipIf(!PG_URL)('knowledge store shared by replicas', () => {
     const pair = { question: 'How many orders were cancelled?', sql: "SELECT count(*) FROM orders WHERE status = 'cancelled'", rating: 'up' };
     const first = await call(0, pair);
     expect(first.structuredContent).toMatchObject({ stored: true, duplicate: false, outcome: 'candidate', verified_query_id: 1 });
+    // The other replica, which never saw this pair, answers the question with the recorded SQL.
+    const answer = (await clients[1]!.callTool({ name: 'generate_sql', arguments: { question: 'how many orders were cancelled' } })) as ToolResult;
+    expect(answer.structuredContent).toMatchObject({ sql: pair.sql, source: 'verified_query', validated: true, verified_query: { id: 1, status: 'candidate' } });
     const second = await call(1, pair);
     expect(second.structuredContent).toMatchObject({ stored: true, duplicate: false, outcome: 'candidate', verified_query_id: 1 });
 
