@@ -1,7 +1,6 @@
 import { createHash } from 'node:crypto';
-import { documentFields } from './documents.js';
 import { KeyGraph } from './graph.js';
-import { LexicalIndex } from './lexical.js';
+import { LexicalIndex, tableTerms } from './lexical.js';
 import { DEFAULT_WEIGHTS, normalise, type RankingWeights } from './ranking.js';
 import { tablePredicate } from './scope.js';
 import { tokenize, tokenizeIdentifier } from './tokenizer.js';
@@ -18,6 +17,28 @@ interface ValueEntry {
   column: string;
   value: string;
   terms: string[];
+}
+
+/** What a table adds to the value lookup and to its schema's document; recomputed only when it changes. */
+interface DerivedParts {
+  values: ValueEntry[];
+  schemaTerms: string[];
+}
+
+function derivedOf(document: TableDocument, schemaTerms: string[]): DerivedParts {
+  const values: ValueEntry[] = [];
+  for (const column of document.columns) {
+    for (const value of column.values) {
+      const terms = tokenize(value);
+      if (terms.length > 0 && terms.length <= 4) values.push({ table: document.name, column: column.name, value, terms });
+    }
+  }
+  return { values, schemaTerms };
+}
+
+function addCounts(counts: Map<string, number>, terms: readonly string[]): Map<string, number> {
+  for (const term of terms) counts.set(term, (counts.get(term) ?? 0) + 1);
+  return counts;
 }
 
 interface Scored {
@@ -44,6 +65,7 @@ export class SearchIndex {
   private lexical = new LexicalIndex();
   private schemaLexical: LexicalIndex | undefined;
   private values = new Map<string, ValueEntry[]>();
+  private readonly derived = new Map<string, DerivedParts>();
   private tablesBySchema = new Map<string, string[]>();
   private graph = new KeyGraph([]);
   private knowledge = new LexicalIndex(['description']);
@@ -76,8 +98,9 @@ export class SearchIndex {
     const incoming = new Map(documents.map((document) => [document.name, document]));
     for (const name of [...this.documents.keys()]) {
       if (!incoming.has(name)) {
-        this.lexical.remove(name, documentFields(this.documents.get(name)!));
+        this.lexical.remove(name);
         this.documents.delete(name);
+        this.derived.delete(name);
         counts.removed++;
       }
     }
@@ -88,41 +111,42 @@ export class SearchIndex {
         continue;
       }
       if (known) {
-        this.lexical.remove(document.name, documentFields(known));
+        this.lexical.remove(document.name);
         counts.changed++;
       } else counts.added++;
-      this.lexical.addTable(document);
+      const terms = tableTerms(document);
+      this.lexical.addTable(document, terms);
       this.documents.set(document.name, document);
+      this.derived.set(document.name, derivedOf(document, terms.schema));
     }
     this.graph = new KeyGraph(links.filter((link) => this.documents.has(link.left) && this.documents.has(link.right)));
     this.rebuildDerived();
     return counts;
   }
 
+  /** The value lookup, the tables of each schema and the per-schema index, from each table's derived parts. */
   private rebuildDerived(): void {
     this.values = new Map();
     this.tablesBySchema = new Map();
-    const schemas = new Map<string, string[]>();
+    const schemas = new Map<string, Map<string, number>>();
     for (const document of this.documents.values()) {
-      for (const column of document.columns) {
-        for (const value of column.values) {
-          const terms = tokenize(value);
-          if (terms.length === 0 || terms.length > 4) continue;
-          const entry = { table: document.name, column: column.name, value, terms };
-          const list = this.values.get(terms[0]!);
-          if (list) list.push(entry);
-          else this.values.set(terms[0]!, [entry]);
-        }
+      const { values, schemaTerms } = this.derived.get(document.name)!;
+      for (const entry of values) {
+        const list = this.values.get(entry.terms[0]!);
+        if (list) list.push(entry);
+        else this.values.set(entry.terms[0]!, [entry]);
       }
-      this.tablesBySchema.set(document.schema, [...(this.tablesBySchema.get(document.schema) ?? []), document.name]);
-      const text = schemas.get(document.schema) ?? [document.schema];
-      text.push(document.table, ...document.columns.map((column) => column.name), document.description ?? '', ...document.synonyms);
-      schemas.set(document.schema, text);
+      const tables = this.tablesBySchema.get(document.schema);
+      if (tables) tables.push(document.name);
+      else this.tablesBySchema.set(document.schema, [document.name]);
+      let terms = schemas.get(document.schema);
+      if (!terms) schemas.set(document.schema, (terms = addCounts(new Map(), tokenizeIdentifier(document.schema))));
+      addCounts(terms, schemaTerms);
     }
     this.schemaLexical = undefined;
     if (schemas.size > 1) {
       this.schemaLexical = new LexicalIndex(['columns']);
-      for (const [schema, text] of schemas) this.schemaLexical.addText(schema, { columns: text.join(' ') });
+      for (const [schema, terms] of schemas) this.schemaLexical.addCounts(schema, [terms]);
     }
   }
 
@@ -162,12 +186,12 @@ export class SearchIndex {
     };
     const w = this.weights;
 
-    const lexicalHits = this.lexical.query(query, allowed);
-    const lexical = normalise(new Map(lexicalHits.map((hit) => [hit.table, hit.score])));
+    const lexicalResult = this.lexical.query(query, allowed);
+    const lexical = normalise(new Map(lexicalResult.hits.map((hit) => [hit.table, hit.score])));
     for (const [table, score] of lexical) candidate(table).score += w.lexical * score;
 
     if (this.schemaLexical) {
-      const schemaScores = normalise(new Map(this.schemaLexical.query(query).map((hit) => [hit.table, hit.score])));
+      const schemaScores = normalise(new Map(this.schemaLexical.query(query).hits.map((hit) => [hit.table, hit.score])));
       const topSchemas = new Set([...schemaScores].sort((a, b) => b[1] - a[1]).slice(0, SCHEMA_CANDIDATES).map(([schema]) => schema));
       const boosted = new Set([...candidates.keys(), ...[...topSchemas].flatMap((schema) => this.tablesBySchema.get(schema) ?? [])]);
       for (const table of boosted) {
@@ -201,8 +225,7 @@ export class SearchIndex {
     this.expandOverKeys(candidates, inScope, candidate);
 
     const ranked = [...candidates].filter(([, scored]) => scored.score > 0).sort((a, b) => b[1].score - a[1].score || a[0].localeCompare(b[0])).slice(0, topK);
-    const matchesByTable = new Map(lexicalHits.map((hit) => [hit.table, hit.match]));
-    const tables = ranked.map(([table, scored]) => this.present(table, scored, terms, matchesByTable.get(table), options.maxColumns ?? DEFAULT_MAX_COLUMNS));
+    const tables = ranked.map(([table, scored]) => this.present(table, scored, terms, lexicalResult.match(table), options.maxColumns ?? DEFAULT_MAX_COLUMNS));
     return { tables, joinPaths: this.graph.joinPaths(tables.map((table) => table.name)) };
   }
 
@@ -251,7 +274,7 @@ export class SearchIndex {
 
   private knowledgeHits(query: string, inScope: (table: string) => boolean): Map<string, { score: number; reason: string }> {
     const hits = new Map<string, { score: number; reason: string }>();
-    const found = this.knowledge.query(query);
+    const found = this.knowledge.query(query).hits;
     const best = found[0]?.score ?? 0;
     for (const hit of found.slice(0, 5)) {
       const signal = this.signals[Number(hit.table)]!;

@@ -59,7 +59,8 @@ const KEPT_IN_IDENTIFIERS = new Set(['name', 'names', 'no', 'number', 'count']);
 
 const stems = new Map<string, string>();
 
-function stem(word: string): string {
+/** Porter stem of a lower-case word (numbers stay as they are); memoised, words repeat a lot. */
+export function stem(word: string): string {
   let cached = stems.get(word);
   if (cached === undefined) {
     cached = /^\d/.test(word) ? word : stemmer(word);
@@ -69,27 +70,59 @@ function stem(word: string): string {
   return cached;
 }
 
+// Runs of ASCII letters and digits (and any non-ASCII character, so lower-casing sees it as before):
+// the word splitting below never crosses their borders, so each run is split once and remembered.
+const RUN_BORDER = /[^A-Za-z0-9\u0080-\uffff]+/;
+const CACHE_LIMIT = 100_000;
+const runWords = new Map<string, string[]>();
+const runTerms = [new Map<string, string[]>(), new Map<string, string[]>()];
+
+function wordsOfRun(run: string): string[] {
+  let words = runWords.get(run);
+  if (words === undefined) {
+    words = run
+      .replace(/([a-z])([A-Z])/g, '$1 $2')
+      .replace(/([A-Z]+)([A-Z][a-z])/g, '$1 $2')
+      .replace(/([A-Za-z])(\d)/g, '$1 $2')
+      .replace(/(\d)([A-Za-z]{2,})/g, '$1 $2')
+      .toLowerCase()
+      .split(/[^a-z0-9]+/)
+      .filter((word) => word.length > 0);
+    if (runWords.size > CACHE_LIMIT) runWords.clear();
+    runWords.set(run, words);
+  }
+  return words;
+}
+
 /** Raw words of a text or identifier, lower case, before stop words and stemming. */
 export function splitWords(text: string): string[] {
-  return text
-    .replace(/([a-z])([A-Z])/g, '$1 $2')
-    .replace(/([A-Z]+)([A-Z][a-z])/g, '$1 $2')
-    .replace(/([A-Za-z])(\d)/g, '$1 $2')
-    .replace(/(\d)([A-Za-z]{2,})/g, '$1 $2')
-    .toLowerCase()
-    .split(/[^a-z0-9]+/)
-    .filter((word) => word.length > 0);
+  const words: string[] = [];
+  for (const run of text.split(RUN_BORDER)) if (run) words.push(...wordsOfRun(run));
+  return words;
+}
+
+function termsOfRun(run: string, identifier: boolean): string[] {
+  const cache = runTerms[identifier ? 1 : 0]!;
+  let terms = cache.get(run);
+  if (terms === undefined) {
+    terms = [];
+    for (const raw of wordsOfRun(run)) {
+      const word = ABBREVIATIONS[raw] ?? raw;
+      if (STOP_WORDS.has(word) && !(identifier && KEPT_IN_IDENTIFIERS.has(word))) continue;
+      if (word.length === 1 && !/\d/.test(word)) continue;
+      terms.push(stem(word));
+    }
+    if (cache.size > CACHE_LIMIT) cache.clear();
+    cache.set(run, terms);
+  }
+  return terms;
 }
 
 /** Normalised terms of a text: the index and the queries go through the same function. */
 export function tokenize(text: string, options: { identifier?: boolean } = {}): string[] {
+  const identifier = options.identifier === true;
   const terms: string[] = [];
-  for (const raw of splitWords(text)) {
-    const word = ABBREVIATIONS[raw] ?? raw;
-    if (STOP_WORDS.has(word) && !(options.identifier && KEPT_IN_IDENTIFIERS.has(word))) continue;
-    if (word.length === 1 && !/\d/.test(word)) continue;
-    terms.push(stem(word));
-  }
+  for (const run of text.split(RUN_BORDER)) if (run) terms.push(...termsOfRun(run, identifier));
   return terms;
 }
 
