@@ -31,8 +31,16 @@ export function catalogFingerprint(tables: readonly CatalogTable[]): string {
   return hash(tables.map(structureHash).sort());
 }
 
-/** One table's document: catalog facts, the semantic models' words for it, and its sampled values. */
-export function tableDocument(table: CatalogTable, annotations: readonly TableAnnotation[], values: ReadonlyMap<string, string[]> | undefined): TableDocument {
+/**
+ * One table's document: catalog facts, the semantic models' words for it, and its sampled values
+ * (`valuesRead` says they were read, even if none qualified; by default, when `values` are given).
+ */
+export function tableDocument(
+  table: CatalogTable,
+  annotations: readonly TableAnnotation[],
+  values: ReadonlyMap<string, string[]> | undefined,
+  valuesRead = values !== undefined,
+): TableDocument {
   const foreignKeyColumns = new Set(table.foreignKeys.flatMap((foreignKey) => foreignKey.columns));
   const columnNotes = new Map<string, { descriptions: string[]; synonyms: string[] }>();
   for (const annotation of annotations) {
@@ -48,15 +56,16 @@ export function tableDocument(table: CatalogTable, annotations: readonly TableAn
   const columns: ColumnDocument[] = table.columns.map((column) => {
     const notes = columnNotes.size ? columnNotes.get(column.name.toLowerCase()) : undefined;
     const description = notes ? [column.comment, ...notes.descriptions].filter(Boolean).join('; ') : (column.comment ?? '');
-    return {
+    const document: ColumnDocument = {
       name: column.name,
       type: column.type,
-      ...(description ? { description } : {}),
       synonyms: notes ? unique(notes.synonyms) : [],
       values: values?.get(column.name) ?? [],
       primaryKey: primaryKey.has(column.name),
       foreignKey: foreignKeyColumns.has(column.name),
     };
+    if (description) document.description = description;
+    return document;
   });
   const tableStructure = structureHash(table);
   return {
@@ -70,8 +79,9 @@ export function tableDocument(table: CatalogTable, annotations: readonly TableAn
     synonyms: unique(annotations.flatMap((annotation) => annotation.synonyms)),
     columns,
     structureHash: tableStructure,
-    // The document is a function of these three inputs, so their hash tells when it changed.
-    hash: hash([tableStructure, table.schema, table.table, annotations, columns.map((column) => column.values)]),
+    valuesRead,
+    // The document is a function of these inputs, so their hash tells when it changed.
+    hash: hash([tableStructure, table.schema, table.table, annotations, columns.map((column) => column.values), valuesRead]),
   };
 }
 

@@ -100,9 +100,12 @@ export class LexicalIndex {
   private readonly documentTerms: (string[][] | undefined)[] = [];
   private readonly averageLength: number[];
   private count = 0;
+  private readonly fuzzy: boolean | undefined;
 
-  constructor(fields: readonly LexicalField[] = ['name', 'schema', 'description', 'synonyms', 'columns']) {
+  /** `fuzzy`: expand query terms by edit distance; by default while the index holds at most FUZZY_LIMIT documents. */
+  constructor(fields: readonly LexicalField[] = ['name', 'schema', 'description', 'synonyms', 'columns'], options: { fuzzy?: boolean } = {}) {
     this.fields = fields;
+    this.fuzzy = options.fuzzy;
     this.boosts = fields.map((field) => FIELD_BOOSTS[field]);
     this.averageLength = fields.map(() => 0);
   }
@@ -131,64 +134,88 @@ export class LexicalIndex {
 
   /** Adds a document from its terms, one list per field of the index (in order, repeats counted). */
   addTerms(id: string, termsByField: readonly (readonly string[])[]): void {
-    this.addCounts(id, termsByField.map((terms) => countTerms(terms)));
+    const doc = this.newDocument(id);
+    this.documentTerms[doc] = this.fields.map((_, field) => {
+      const distinct: string[] = [];
+      for (const term of termsByField[field] ?? []) this.occur(field, doc, term, 1, distinct);
+      return this.closeField(field, distinct);
+    });
+    this.count++;
   }
 
   /** Adds a document from term frequencies, one map per field of the index (in first-seen order). */
   addCounts(id: string, countsByField: readonly ReadonlyMap<string, number>[]): void {
+    const doc = this.newDocument(id);
+    this.documentTerms[doc] = this.fields.map((_, field) => {
+      const distinct: string[] = [];
+      for (const [term, frequency] of countsByField[field] ?? []) this.occur(field, doc, term, frequency, distinct);
+      return this.closeField(field, distinct);
+    });
+    this.count++;
+  }
+
+  private newDocument(id: string): number {
     if (this.shortIds.has(id)) throw new Error(`duplicate lexical document ${id}`);
     const doc = this.ids.length;
     this.ids.push(id);
     this.shortIds.set(id, doc);
-    const distinct: string[][] = [];
-    this.fields.forEach((_, field) => {
-      const counts = countsByField[field] ?? new Map<string, number>();
-      // A running mean, as MiniSearch keeps it, so scores match its own to the last bit.
-      this.averageLength[field] = (this.averageLength[field]! * this.count + counts.size) / (this.count + 1);
-      for (const [term, frequency] of counts) {
-        let postings = this.postings.get(term);
-        if (!postings) {
-          postings = { fields: [], documents: 0, lastDocument: -1 };
-          this.postings.set(term, postings);
-          this.dictionary.set(term, postings);
-        }
-        const inField = (postings.fields[field] ??= { docs: [], frequencies: [] });
-        inField.docs.push(doc);
-        inField.frequencies.push(frequency);
-        if (postings.lastDocument !== doc) {
-          postings.lastDocument = doc;
-          postings.documents++;
-        }
-      }
-      distinct.push([...counts.keys()]);
-    });
-    this.documentTerms[doc] = distinct;
-    this.count++;
+    return doc;
+  }
+
+  /** Counts `times` occurrences of a term in a field of the document being added (the newest one). */
+  private occur(field: number, doc: number, term: string, times: number, distinct: string[]): void {
+    let postings = this.postings.get(term);
+    if (!postings) {
+      postings = { fields: this.fields.map(() => undefined), documents: 0, lastDocument: -1 };
+      this.postings.set(term, postings);
+      this.dictionary.set(term, postings);
+    }
+    let inField = postings.fields[field];
+    if (!inField) postings.fields[field] = inField = { docs: [], frequencies: [] };
+    const last = inField.docs.length - 1;
+    if (last >= 0 && inField.docs[last] === doc) {
+      inField.frequencies[last]! += times;
+      return;
+    }
+    inField.docs.push(doc);
+    inField.frequencies.push(times);
+    distinct.push(term);
+    if (postings.lastDocument !== doc) {
+      postings.lastDocument = doc;
+      postings.documents++;
+    }
+  }
+
+  private closeField(field: number, distinct: string[]): string[] {
+    // A running mean, as MiniSearch keeps it, so scores match its own to the last bit.
+    this.averageLength[field] = (this.averageLength[field]! * this.count + distinct.length) / (this.count + 1);
+    return distinct;
   }
 
   remove(id: string): void {
     const doc = this.shortIds.get(id);
     if (doc === undefined) return;
     const distinct = this.documentTerms[doc]!;
-    const touched = new Set<Postings>();
-    distinct.forEach((terms, field) => {
-      this.averageLength[field] = this.count === 1 ? 0 : (this.averageLength[field]! * this.count - terms.length) / (this.count - 1);
-      for (const term of terms) {
+    const terms = new Set<string>();
+    distinct.forEach((fieldTerms, field) => {
+      this.averageLength[field] = this.count === 1 ? 0 : (this.averageLength[field]! * this.count - fieldTerms.length) / (this.count - 1);
+      for (const term of fieldTerms) {
         const postings = this.postings.get(term)!;
         const inField = postings.fields[field]!;
         const at = position(inField.docs, doc);
         inField.docs.splice(at, 1);
         inField.frequencies.splice(at, 1);
         if (inField.docs.length === 0) postings.fields[field] = undefined;
-        if (!touched.has(postings)) {
-          touched.add(postings);
-          if (--postings.documents === 0) {
-            this.postings.delete(term);
-            this.dictionary.delete(term);
-          }
-        }
+        terms.add(term);
       }
     });
+    for (const term of terms) {
+      const postings = this.postings.get(term)!;
+      if (--postings.documents === 0) {
+        this.postings.delete(term);
+        this.dictionary.delete(term);
+      }
+    }
     this.shortIds.delete(id);
     this.ids[doc] = undefined;
     this.documentTerms[doc] = undefined;
@@ -218,7 +245,7 @@ export class LexicalIndex {
     const derivedOrder: string[] = [];
     const derivedSeen = new Set<string>();
     const firstOccurrence = new Set<string>();
-    const fuzzyAllowed = this.count <= FUZZY_LIMIT;
+    const fuzzyAllowed = this.fuzzy ?? this.count <= FUZZY_LIMIT;
 
     terms.forEach((term, index) => {
       const mark = index + 1;
@@ -304,12 +331,6 @@ export class LexicalIndex {
       },
     };
   }
-}
-
-function countTerms(terms: readonly string[]): Map<string, number> {
-  const counts = new Map<string, number>();
-  for (const term of terms) counts.set(term, (counts.get(term) ?? 0) + 1);
-  return counts;
 }
 
 /** Where `doc` is (or would go) in an ascending list. */

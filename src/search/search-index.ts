@@ -1,11 +1,11 @@
 import { createHash } from 'node:crypto';
 import { KeyGraph } from './graph.js';
-import { LexicalIndex, tableTerms } from './lexical.js';
+import { FUZZY_LIMIT, LexicalIndex, tableTerms } from './lexical.js';
 import { DEFAULT_WEIGHTS, normalise, type RankingWeights } from './ranking.js';
 import { tablePredicate } from './scope.js';
 import { tokenize, tokenizeIdentifier } from './tokenizer.js';
 import { VectorIndex } from './vectors.js';
-import type { ColumnMatch, KeyLink, KnowledgeSignal, SearchOptions, SearchResult, TableDocument, TableMatch } from './types.js';
+import type { ColumnDocument, ColumnMatch, KeyLink, KnowledgeSignal, SearchOptions, SearchResult, TableDocument, TableMatch } from './types.js';
 
 const DEFAULT_TOP_K = 8;
 const DEFAULT_MAX_COLUMNS = 12;
@@ -145,7 +145,8 @@ export class SearchIndex {
     }
     this.schemaLexical = undefined;
     if (schemas.size > 1) {
-      this.schemaLexical = new LexicalIndex(['columns']);
+      // One document per schema, but their dictionary is the whole catalogue's: fuzzy only where the tables' index has it.
+      this.schemaLexical = new LexicalIndex(['columns'], { fuzzy: this.documents.size <= FUZZY_LIMIT });
       for (const [schema, terms] of schemas) this.schemaLexical.addCounts(schema, [terms]);
     }
   }
@@ -224,14 +225,18 @@ export class SearchIndex {
 
     this.expandOverKeys(candidates, inScope, candidate);
 
-    const ranked = [...candidates].filter(([, scored]) => scored.score > 0).sort((a, b) => b[1].score - a[1].score || a[0].localeCompare(b[0])).slice(0, topK);
+    const ranked = best(
+      [...candidates].filter(([, scored]) => scored.score > 0),
+      topK,
+      (a, b) => b[1].score - a[1].score || a[0].localeCompare(b[0]),
+    );
     const tables = ranked.map(([table, scored]) => this.present(table, scored, terms, lexicalResult.match(table), options.maxColumns ?? DEFAULT_MAX_COLUMNS));
     return { tables, joinPaths: this.graph.joinPaths(tables.map((table) => table.name)) };
   }
 
   /** Neighbours of the strongest hits rank up; a table linking two of them ranks up more. */
   private expandOverKeys(candidates: Map<string, Scored>, inScope: (table: string) => boolean, candidate: (table: string) => Scored): void {
-    const seeds = [...candidates].sort((a, b) => b[1].score - a[1].score).slice(0, SEED_COUNT);
+    const seeds = best([...candidates], SEED_COUNT, (a, b) => b[1].score - a[1].score);
     const linked = new Map<string, { table: string; score: number }[]>();
     for (const [seed, scored] of seeds) {
       for (const neighbour of this.graph.neighbours(seed)) {
@@ -300,9 +305,9 @@ export class SearchIndex {
     if (descriptionTerms.length) reasons.push(`description matches ${quoteList(descriptionTerms)}`);
 
     const matchedColumns = new Set<string>();
+    const prefixes = [...terms].filter((q) => q.length >= 4);
     for (const column of document.columns) {
-      const columnTerms = [...tokenizeIdentifier(column.name), ...tokenize(column.description ?? ''), ...column.synonyms.flatMap((synonym) => tokenize(synonym))];
-      const hit = columnTerms.filter((term) => terms.has(term) || [...terms].some((q) => q.length >= 4 && term.startsWith(q)));
+      const hit = columnTerms(column).filter((term) => terms.has(term) || prefixes.some((q) => term.startsWith(q)));
       if (hit.length) {
         matchedColumns.add(column.name);
         reasons.push(`column ${column.name} matches ${quoteList([...new Set(hit)])}`);
@@ -332,6 +337,31 @@ export class SearchIndex {
       reasons: [...new Set([...reasons, ...scored.reasons])].slice(0, 8),
     };
   }
+}
+
+const termsOfColumn = new WeakMap<ColumnDocument, string[]>();
+
+/** The words a column is known by (name, description, synonyms), remembered for the next search. */
+function columnTerms(column: ColumnDocument): string[] {
+  let terms = termsOfColumn.get(column);
+  if (!terms) {
+    terms = [...tokenizeIdentifier(column.name), ...tokenize(column.description ?? ''), ...column.synonyms.flatMap((synonym) => tokenize(synonym))];
+    termsOfColumn.set(column, terms);
+  }
+  return terms;
+}
+
+/**
+ * The first `count` entries of `entries.sort(compare)` (a stable sort, best score first), sorting
+ * only those that score at least the count-th best: queries on large catalogues match thousands.
+ */
+function best(entries: [string, Scored][], count: number, compare: (a: [string, Scored], b: [string, Scored]) => number): [string, Scored][] {
+  if (entries.length > count) {
+    const scores = Float64Array.from(entries, ([, scored]) => scored.score).sort();
+    const threshold = scores[scores.length - count]!;
+    entries = entries.filter(([, scored]) => scored.score >= threshold);
+  }
+  return entries.sort(compare).slice(0, count);
 }
 
 function quoteList(terms: string[]): string {

@@ -70,9 +70,8 @@ export function stem(word: string): string {
   return cached;
 }
 
-// Runs of ASCII letters and digits (and any non-ASCII character, so lower-casing sees it as before):
-// the word splitting below never crosses their borders, so each run is split once and remembered.
-const RUN_BORDER = /[^A-Za-z0-9\u0080-\uffff]+/;
+// A run: ASCII letters and digits, and any non-ASCII character (so lower-casing sees it as before).
+// The word splitting below never crosses a run's borders, so each run is split once and remembered.
 const CACHE_LIMIT = 100_000;
 const runWords = new Map<string, string[]>();
 const runTerms = [new Map<string, string[]>(), new Map<string, string[]>()];
@@ -94,10 +93,28 @@ function wordsOfRun(run: string): string[] {
   return words;
 }
 
+/** Calls `visit` with each run of the text, scanning by hand: no regex, no array. */
+function forEachRun(text: string, visit: (run: string) => void): void {
+  let start = -1;
+  for (let i = 0; i < text.length; i++) {
+    const code = text.charCodeAt(i);
+    const inRun = (code >= 97 && code <= 122) || (code >= 65 && code <= 90) || (code >= 48 && code <= 57) || code >= 0x80;
+    if (inRun) {
+      if (start < 0) start = i;
+    } else if (start >= 0) {
+      visit(text.slice(start, i));
+      start = -1;
+    }
+  }
+  if (start >= 0) visit(start === 0 ? text : text.slice(start));
+}
+
 /** Raw words of a text or identifier, lower case, before stop words and stemming. */
 export function splitWords(text: string): string[] {
   const words: string[] = [];
-  for (const run of text.split(RUN_BORDER)) if (run) words.push(...wordsOfRun(run));
+  forEachRun(text, (run) => {
+    for (const word of wordsOfRun(run)) words.push(word);
+  });
   return words;
 }
 
@@ -122,7 +139,9 @@ function termsOfRun(run: string, identifier: boolean): string[] {
 export function tokenize(text: string, options: { identifier?: boolean } = {}): string[] {
   const identifier = options.identifier === true;
   const terms: string[] = [];
-  for (const run of text.split(RUN_BORDER)) if (run) terms.push(...termsOfRun(run, identifier));
+  forEachRun(text, (run) => {
+    for (const term of termsOfRun(run, identifier)) terms.push(term);
+  });
   return terms;
 }
 

@@ -72,6 +72,8 @@ export interface TableDocument {
   columns: ColumnDocument[];
   /** Hash of the catalog structure of the table: values are re-sampled only when it changes. */
   structureHash: string;
+  /** Whether its text columns' values were read (a refresh reads a bounded number; the rest wait for the next). */
+  valuesRead: boolean;
   /** Hash of the whole document, for incremental refresh. */
   hash: string;
 }

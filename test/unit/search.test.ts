@@ -214,6 +214,46 @@ describe('incremental refresh', () => {
     expect(sampled).toEqual([]);
     expect((await second.search('monday')).tables[0]!.reasons).toContain('value "Monday" in column day');
   });
+
+  it('ranks exactly as a fresh index after tables were changed, removed and added', () => {
+    const changed = [...SCHOOL.slice(0, 4), { ...SCHOOL[4]!, comment: 'what students say about a course' }, ...SCHOOL.slice(6), table('main.teachers', ['teacher_id', 'full_name', 'course_id'])];
+    const updated = indexOf(SCHOOL);
+    const declared = foreignKeyLinks(changed);
+    updated.update(changed.map((t) => tableDocument(t, [], undefined)), [...declared, ...inferredLinks(changed, declared)]);
+    const fresh = indexOf(changed);
+    for (const question of ['what do students say about courses', 'weather', 'teachers of a course', 'full name of students']) {
+      const ranked = (index: SearchIndex) => index.search(question, { topK: 8 }).tables.map((t) => [t.name, t.score.toFixed(2), t.reasons]);
+      expect(ranked(updated)).toEqual(ranked(fresh));
+    }
+    expect(updated.search('rain').tables.map((t) => t.name)).toEqual([]);
+  });
+
+  it('reads values of whole tables up to the column budget per refresh, and the rest on the next', async () => {
+    const snapshot: CatalogSnapshot = { datasource: 'school', dialect: 'duckdb', tables: SCHOOL, introspectedAt: '1' };
+    const sampled: string[] = [];
+    const options = {
+      datasource: 'school',
+      loadCatalog: async () => snapshot,
+      sampleValues: async (t: string, column: string) => {
+        sampled.push(`${t}.${column}`);
+        return t === 'archive.students' && column === 'full_name' ? ['Ada Lovelace'] : [];
+      },
+      maxValueColumns: 5,
+      persistPath: join(tempDir(), 'search.json'),
+    };
+    const first = new SearchService(options);
+    await first.refresh();
+    expect(sampled).toEqual(['main.students.full_name', 'main.courses.title', 'main.registrations.term', 'main.student_clubs.club_name', 'main.student_clubs.student_count']);
+    expect((await first.search('ada lovelace')).tables).toEqual([]);
+    sampled.length = 0;
+    const second = new SearchService(options);
+    expect(await second.refresh()).toMatchObject({ changed: 3, unchanged: 4 });
+    expect(sampled).toEqual(['main.course_reviews.course_rating', 'main.weather.day', 'main.weather.rain_mm', 'archive.students.full_name']);
+    expect((await second.search('ada lovelace')).tables[0]!.reasons).toContain('value "Ada Lovelace" in column full_name');
+    sampled.length = 0;
+    await new SearchService(options).refresh();
+    expect(sampled).toEqual([]);
+  });
 });
 
 describe('dense embedders', () => {
