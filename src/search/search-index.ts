@@ -5,7 +5,7 @@ import { DEFAULT_WEIGHTS, normalise, type RankingWeights } from './ranking.js';
 import { tablePredicate } from './scope.js';
 import { tokenize, tokenizeIdentifier } from './tokenizer.js';
 import { VectorIndex } from './vectors.js';
-import type { ColumnDocument, ColumnMatch, KeyLink, KnowledgeSignal, SearchOptions, SearchResult, TableDocument, TableMatch } from './types.js';
+import type { ColumnDocument, ColumnMatch, KeyLink, KnowledgeMatch, KnowledgeSignal, SearchOptions, SearchResult, TableDocument, TableMatch } from './types.js';
 
 const DEFAULT_TOP_K = 8;
 const DEFAULT_MAX_COLUMNS = 12;
@@ -66,6 +66,7 @@ export class SearchIndex {
   private schemaLexical: LexicalIndex | undefined;
   private values = new Map<string, ValueEntry[]>();
   private readonly derived = new Map<string, DerivedParts>();
+  private lowerCaseNames: Map<string, string> | undefined;
   private tablesBySchema = new Map<string, string[]>();
   private graph = new KeyGraph([]);
   private knowledge = new LexicalIndex(['description']);
@@ -120,6 +121,7 @@ export class SearchIndex {
       this.derived.set(document.name, derivedOf(document, terms.schema));
     }
     this.graph = new KeyGraph(links.filter((link) => this.documents.has(link.left) && this.documents.has(link.right)));
+    this.lowerCaseNames = undefined;
     this.rebuildDerived();
     return counts;
   }
@@ -152,7 +154,9 @@ export class SearchIndex {
   }
 
   setKnowledge(signals: readonly KnowledgeSignal[]): void {
-    this.signals = signals.filter((signal) => signal.tables.some((table) => this.documents.has(table)));
+    this.signals = signals
+      .map((signal) => ({ ...signal, tables: signal.tables.map((table) => this.catalogName(table)) }))
+      .filter((signal) => signal.tables.some((table) => this.documents.has(table)));
     this.knowledge = new LexicalIndex(['description']);
     this.signals.forEach((signal, index) => this.knowledge.addText(String(index), { description: signal.question }));
   }
@@ -171,7 +175,8 @@ export class SearchIndex {
     return (this.vectors?.size ?? 0) > 0;
   }
 
-  search(query: string, options: SearchOptions = {}, queryVector?: number[]): SearchResult {
+  /** `knowledge`: recorded questions like this one, found at query time by a knowledge source. */
+  search(query: string, options: SearchOptions = {}, queryVector?: number[], knowledge: readonly KnowledgeMatch[] = []): SearchResult {
     const topK = Math.max(1, options.topK ?? DEFAULT_TOP_K);
     const allowed = tablePredicate(options.filter);
     const inScope = allowed ? (table: string) => this.documents.has(table) && allowed(table) : (table: string) => this.documents.has(table);
@@ -207,7 +212,7 @@ export class SearchIndex {
       scored.reasons.push(reason);
     }
 
-    for (const [table, { score, reason }] of this.knowledgeHits(query, inScope)) {
+    for (const [table, { score, reason }] of this.knowledgeHits(query, inScope, knowledge)) {
       const scored = candidate(table);
       scored.score += w.knowledge * score;
       scored.reasons.push(reason);
@@ -277,20 +282,37 @@ export class SearchIndex {
     return hits;
   }
 
-  private knowledgeHits(query: string, inScope: (table: string) => boolean): Map<string, { score: number; reason: string }> {
+  /**
+   * Tables of known questions like this one. Indexed signals score relative to the best-matching
+   * signal; matches found at query time bring their own similarity, which is absolute.
+   */
+  private knowledgeHits(query: string, inScope: (table: string) => boolean, matches: readonly KnowledgeMatch[]): Map<string, { score: number; reason: string }> {
     const hits = new Map<string, { score: number; reason: string }>();
+    const credit = (signal: KnowledgeSignal, score: number, similarity?: number) => {
+      for (const table of signal.tables) {
+        const name = this.catalogName(table);
+        if (!inScope(name)) continue;
+        const known = hits.get(name);
+        if (!known || known.score < score) {
+          hits.set(name, { score, reason: `used by ${signal.label ?? 'a known question'}: "${signal.question}"${similarity === undefined ? '' : ` (similarity ${similarity.toFixed(2)})`}` });
+        }
+      }
+    };
     const found = this.knowledge.query(query).hits;
     const best = found[0]?.score ?? 0;
     for (const hit of found.slice(0, 5)) {
       const signal = this.signals[Number(hit.table)]!;
-      const score = (hit.score / best) * signal.weight;
-      for (const table of signal.tables) {
-        if (!inScope(table)) continue;
-        const known = hits.get(table);
-        if (!known || known.score < score) hits.set(table, { score, reason: `used by a known question: "${signal.question}"` });
-      }
+      credit(signal, (hit.score / best) * signal.weight);
     }
+    for (const match of matches) credit(match, match.similarity * match.weight, match.similarity);
     return hits;
+  }
+
+  /** The catalog's spelling of a `schema.table` name another source wrote (SQL may differ in case). */
+  private catalogName(table: string): string {
+    if (this.documents.has(table)) return table;
+    if (!this.lowerCaseNames) this.lowerCaseNames = new Map([...this.documents.keys()].map((name) => [name.toLowerCase(), name]));
+    return this.lowerCaseNames.get(table.toLowerCase()) ?? table;
   }
 
   private present(table: string, scored: Scored, terms: Set<string>, match: Record<string, string[]> | undefined, maxColumns: number): TableMatch {

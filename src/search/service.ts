@@ -9,6 +9,7 @@ import { SearchIndex, contentHash, embeddingText } from './search-index.js';
 import type {
   CatalogSnapshot,
   CatalogTable,
+  KnowledgeMatch,
   KnowledgeSignals,
   Progress,
   RefreshReport,
@@ -60,6 +61,7 @@ export class SearchService {
   private seenSemantic = '';
   private fingerprint = '';
   private knowledgeLoadedAt = 0;
+  private knowledgeFailed = false;
 
   constructor(private readonly options: SearchServiceOptions) {}
 
@@ -84,7 +86,20 @@ export class SearchService {
   async search(query: string, options: SearchOptions & { onProgress?: Progress } = {}): Promise<SearchResult> {
     const index = await this.ready(options.onProgress);
     const vector = this.options.embedder && index.hasVectors ? (await this.options.embedder.embed([query]))[0] : undefined;
-    return index.search(query, options, vector);
+    return index.search(query, options, vector, await this.similarKnowledge(query));
+  }
+
+  /** Recorded questions like this one, from the sources that answer at query time; none when a source fails. */
+  private async similarKnowledge(query: string): Promise<KnowledgeMatch[]> {
+    try {
+      return (await this.options.knowledge?.similar?.(this.options.datasource, query)) ?? [];
+    } catch (error) {
+      // Said once at warn level: a broken store should be seen, not repeated on every search.
+      const level = this.knowledgeFailed ? 'debug' : 'warn';
+      this.knowledgeFailed = true;
+      this.options.logger?.[level]({ datasource: this.options.datasource, err: error }, 'knowledge not read for this search');
+      return [];
+    }
   }
 
   /** Re-reads everything and updates what changed (the `stratum index` command). */
@@ -207,9 +222,7 @@ export class SearchService {
 
   private async refreshKnowledge(): Promise<void> {
     if (!this.options.knowledge || Date.now() - this.knowledgeLoadedAt < KNOWLEDGE_TTL_MS) return;
-    const catalogName = new Map(this.index!.allDocuments().map((document) => [document.name.toLowerCase(), document.name]));
-    const signals = await this.options.knowledge.signals(this.options.datasource);
-    this.index!.setKnowledge(signals.map((signal) => ({ ...signal, tables: signal.tables.map((table) => catalogName.get(table.toLowerCase()) ?? table) })));
+    this.index!.setKnowledge(await this.options.knowledge.signals(this.options.datasource));
     this.knowledgeLoadedAt = Date.now();
   }
 
