@@ -284,27 +284,43 @@ export class SearchIndex {
 
   /**
    * Tables of known questions like this one. Indexed signals score relative to the best-matching
-   * signal; matches found at query time bring their own similarity, which is absolute.
+   * signal (the best one table has counts). Matches found at query time bring an absolute similarity,
+   * and add up: a table that several recorded questions like this one use ranks up more.
    */
   private knowledgeHits(query: string, inScope: (table: string) => boolean, matches: readonly KnowledgeMatch[]): Map<string, { score: number; reason: string }> {
     const hits = new Map<string, { score: number; reason: string }>();
-    const credit = (signal: KnowledgeSignal, score: number, similarity?: number) => {
-      for (const table of signal.tables) {
-        const name = this.catalogName(table);
-        if (!inScope(name)) continue;
-        const known = hits.get(name);
-        if (!known || known.score < score) {
-          hits.set(name, { score, reason: `used by ${signal.label ?? 'a known question'}: "${signal.question}"${similarity === undefined ? '' : ` (similarity ${similarity.toFixed(2)})`}` });
-        }
-      }
-    };
+    const tablesOf = (signal: KnowledgeSignal) => [...new Set(signal.tables.map((table) => this.catalogName(table)))].filter(inScope);
+    const reason = (signal: KnowledgeSignal, detail?: string) => `used by ${signal.label ?? 'a known question'}: "${signal.question}"${detail ? ` (${detail})` : ''}`;
+
     const found = this.knowledge.query(query).hits;
     const best = found[0]?.score ?? 0;
     for (const hit of found.slice(0, 5)) {
       const signal = this.signals[Number(hit.table)]!;
-      credit(signal, (hit.score / best) * signal.weight);
+      const score = (hit.score / best) * signal.weight;
+      for (const table of tablesOf(signal)) {
+        const known = hits.get(table);
+        if (!known || known.score < score) hits.set(table, { score, reason: reason(signal) });
+      }
     }
-    for (const match of matches) credit(match, match.similarity * match.weight, match.similarity);
+
+    const summed = new Map<string, { score: number; best: KnowledgeMatch; count: number }>();
+    for (const match of matches) {
+      const score = match.similarity * match.weight;
+      for (const table of tablesOf(match)) {
+        const known = summed.get(table);
+        if (!known) summed.set(table, { score, best: match, count: 1 });
+        else {
+          known.score += score;
+          known.count++;
+          if (match.similarity * match.weight > known.best.similarity * known.best.weight) known.best = match;
+        }
+      }
+    }
+    for (const [table, { score, best: top, count }] of summed) {
+      const more = count > 1 ? `; ${count - 1} more recorded question${count > 2 ? 's' : ''} like it use the table` : '';
+      const known = hits.get(table);
+      if (!known || known.score < score) hits.set(table, { score, reason: reason(top, `similarity ${top.similarity.toFixed(2)}${more}`) });
+    }
     return hits;
   }
 
