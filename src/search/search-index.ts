@@ -317,7 +317,7 @@ export class SearchIndex {
       }
     }
     for (const [table, { score, best: top, count }] of summed) {
-      const more = count > 1 ? `; ${count - 1} more recorded question${count > 2 ? 's' : ''} like it use the table` : '';
+      const more = count === 1 ? '' : count === 2 ? '; 1 more recorded question like it uses the table' : `; ${count - 1} more recorded questions like it use the table`;
       const known = hits.get(table);
       if (!known || known.score < score) hits.set(table, { score, reason: reason(top, `similarity ${top.similarity.toFixed(2)}${more}`) });
     }

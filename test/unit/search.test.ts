@@ -15,6 +15,7 @@ import {
   VectorIndex,
   foreignKeyLinks,
   inferredLinks,
+  knowledgeStoreSignals,
   tableDocument,
   tokenize,
 } from '../../src/search/index.js';
@@ -117,6 +118,43 @@ describe('search index', () => {
     const result = await service.search('top spenders this year');
     expect(result.tables[0]!.name).toBe('main.weather');
     expect(result.tables[0]!.reasons).toContain('used by a known question: "who are our top spenders"');
+  });
+});
+
+describe('knowledge store as a search source', () => {
+  const snapshot: CatalogSnapshot = { datasource: 'school', dialect: 'duckdb', tables: SCHOOL, introspectedAt: 'now' };
+  const store = {
+    asked: [] as string[],
+    async similarQuestions(question: string, k: number, options: { datasource: string }) {
+      this.asked.push(`${options.datasource}: ${question} (${k})`);
+      return [
+        { question: 'which pupils signed up for which classes', sql: 'SELECT ...', score: 0.62, tables: ['MAIN.REGISTRATIONS'], source: 'verified_query' as const },
+        { question: 'pupils per class', sql: 'SELECT ...', score: 0.41, tables: ['main.registrations', 'main.courses'], source: 'history' as const },
+        { question: 'rain last week', sql: 'SELECT ...', score: 0.02, tables: ['main.weather'], source: 'verified_query' as const },
+      ];
+    },
+  };
+
+  it('adds up the recorded questions like the asked one per table, naming the closest, and ignores the unlike', async () => {
+    const service = new SearchService({ datasource: 'school', loadCatalog: async () => snapshot, knowledge: knowledgeStoreSignals(async () => store) });
+    const result = await service.search('which pupils signed up for which classes this term', { topK: 3 });
+    expect(store.asked).toEqual(['school: which pupils signed up for which classes this term (10)']);
+    const registrations = result.tables.find((t) => t.name === 'main.registrations')!;
+    expect(result.tables[0]!.name).toBe('main.registrations');
+    expect(registrations.reasons).toContain('used by a verified query: "which pupils signed up for which classes" (similarity 0.62; 1 more recorded question like it uses the table)');
+    expect(result.tables.find((t) => t.name === 'main.courses')!.reasons).toContain('used by SQL history: "pupils per class" (similarity 0.41)');
+    expect(result.tables.map((t) => t.name)).not.toContain('main.weather');
+  });
+
+  it('asks nothing of a store that is not in use', async () => {
+    const service = new SearchService({ datasource: 'school', loadCatalog: async () => snapshot, knowledge: knowledgeStoreSignals(() => undefined) });
+    expect((await service.search('which pupils signed up for which classes')).tables.flatMap((t) => t.reasons).filter((r) => r.startsWith('used by'))).toEqual([]);
+  });
+
+  it('searches on when the store fails', async () => {
+    const failing = { similarQuestions: async () => Promise.reject(new Error('database is locked')) };
+    const service = new SearchService({ datasource: 'school', loadCatalog: async () => snapshot, knowledge: knowledgeStoreSignals(async () => failing) });
+    expect((await service.search('weather')).tables[0]!.name).toBe('main.weather');
   });
 });
 
