@@ -124,7 +124,7 @@ function termsOfRun(run: string, identifier: boolean): string[] {
   if (terms === undefined) {
     terms = [];
     for (const raw of wordsOfRun(run)) {
-      const word = ABBREVIATIONS[raw] ?? raw;
+      const word = Object.hasOwn(ABBREVIATIONS, raw) ? ABBREVIATIONS[raw]! : raw;
       if (STOP_WORDS.has(word) && !(identifier && KEPT_IN_IDENTIFIERS.has(word))) continue;
       if (word.length === 1 && !/\d/.test(word)) continue;
       terms.push(stem(word));

@@ -67,6 +67,11 @@ describe('tokenizer', () => {
     expect(tokenize('How many orders were shipped?')).toEqual(['order', 'ship']);
     expect(tokenize('transactions_1k')).toEqual(['transact', '1k']);
   });
+
+  it('keeps words that name properties of every JavaScript object', () => {
+    expect(tokenize('constructorId of the constructors')).toEqual(['constructor', 'id', 'constructor']);
+    expect(tokenize('toString valueOf')).toEqual(['string', 'valu']);
+  });
 });
 
 describe('search index', () => {
