@@ -100,9 +100,9 @@ export class LexicalIndex {
   private readonly documentTerms: (string[][] | undefined)[] = [];
   private readonly averageLength: number[];
   private count = 0;
-  private readonly fuzzy: boolean | undefined;
+  /** Whether query terms are expanded by edit distance; by default while the index holds at most FUZZY_LIMIT documents. */
+  readonly fuzzy: boolean | undefined;
 
-  /** `fuzzy`: expand query terms by edit distance; by default while the index holds at most FUZZY_LIMIT documents. */
   constructor(fields: readonly LexicalField[] = ['name', 'schema', 'description', 'synonyms', 'columns'], options: { fuzzy?: boolean } = {}) {
     this.fields = fields;
     this.fuzzy = options.fuzzy;

@@ -96,12 +96,14 @@ export class SearchIndex {
   /** Replaces the documents, touching only those whose hash changed. */
   update(documents: readonly TableDocument[], links: readonly KeyLink[]): { added: number; changed: number; removed: number; unchanged: number } {
     const counts = { added: 0, changed: 0, removed: 0, unchanged: 0 };
+    const dirtySchemas = new Set<string>();
     const incoming = new Map(documents.map((document) => [document.name, document]));
-    for (const name of [...this.documents.keys()]) {
+    for (const [name, known] of [...this.documents]) {
       if (!incoming.has(name)) {
         this.lexical.remove(name);
         this.documents.delete(name);
         this.derived.delete(name);
+        dirtySchemas.add(known.schema);
         counts.removed++;
       }
     }
@@ -113,27 +115,27 @@ export class SearchIndex {
       }
       if (known) {
         this.lexical.remove(document.name);
+        dirtySchemas.add(known.schema);
         counts.changed++;
       } else counts.added++;
       const terms = tableTerms(document);
       this.lexical.addTable(document, terms);
       this.documents.set(document.name, document);
       this.derived.set(document.name, derivedOf(document, terms.schema));
+      dirtySchemas.add(document.schema);
     }
     this.graph = new KeyGraph(links.filter((link) => this.documents.has(link.left) && this.documents.has(link.right)));
     this.lowerCaseNames = undefined;
-    this.rebuildDerived();
+    this.rebuildDerived(dirtySchemas);
     return counts;
   }
 
-  /** The value lookup, the tables of each schema and the per-schema index, from each table's derived parts. */
-  private rebuildDerived(): void {
+  /** The value lookup and the tables of each schema, from each table's derived parts; the per-schema index where tables changed. */
+  private rebuildDerived(dirtySchemas: Set<string>): void {
     this.values = new Map();
     this.tablesBySchema = new Map();
-    const schemas = new Map<string, Map<string, number>>();
     for (const document of this.documents.values()) {
-      const { values, schemaTerms } = this.derived.get(document.name)!;
-      for (const entry of values) {
+      for (const entry of this.derived.get(document.name)!.values) {
         const list = this.values.get(entry.terms[0]!);
         if (list) list.push(entry);
         else this.values.set(entry.terms[0]!, [entry]);
@@ -141,15 +143,25 @@ export class SearchIndex {
       const tables = this.tablesBySchema.get(document.schema);
       if (tables) tables.push(document.name);
       else this.tablesBySchema.set(document.schema, [document.name]);
-      let terms = schemas.get(document.schema);
-      if (!terms) schemas.set(document.schema, (terms = addCounts(new Map(), tokenizeIdentifier(document.schema))));
-      addCounts(terms, schemaTerms);
     }
-    this.schemaLexical = undefined;
-    if (schemas.size > 1) {
-      // One document per schema, but their dictionary is the whole catalogue's: fuzzy only where the tables' index has it.
-      this.schemaLexical = new LexicalIndex(['columns'], { fuzzy: this.documents.size <= FUZZY_LIMIT });
-      for (const [schema, terms] of schemas) this.schemaLexical.addCounts(schema, [terms]);
+    if (this.tablesBySchema.size <= 1) {
+      this.schemaLexical = undefined;
+      return;
+    }
+    // One document per schema, but their dictionary is the whole catalogue's: fuzzy only where the tables' index has it.
+    const fuzzy = this.documents.size <= FUZZY_LIMIT;
+    let schemas: Iterable<string> = dirtySchemas;
+    if (!this.schemaLexical || this.schemaLexical.fuzzy !== fuzzy) {
+      this.schemaLexical = new LexicalIndex(['columns'], { fuzzy });
+      schemas = this.tablesBySchema.keys();
+    }
+    for (const schema of schemas) {
+      this.schemaLexical.remove(schema);
+      const tables = this.tablesBySchema.get(schema);
+      if (!tables) continue;
+      const terms = addCounts(new Map(), tokenizeIdentifier(schema));
+      for (const table of tables) addCounts(terms, this.derived.get(table)!.schemaTerms);
+      this.schemaLexical.addCounts(schema, [terms]);
     }
   }
 
