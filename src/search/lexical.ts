@@ -100,6 +100,7 @@ export class LexicalIndex {
   private readonly documentTerms: (string[][] | undefined)[] = [];
   private readonly averageLength: number[];
   private count = 0;
+  private readonly scratch = new Scratch();
   /** Whether query terms are expanded by edit distance; by default while the index holds at most FUZZY_LIMIT documents. */
   readonly fuzzy: boolean | undefined;
 
@@ -235,20 +236,16 @@ export class LexicalIndex {
 
   query(text: string, filter?: (id: string) => boolean): LexicalResult {
     const terms = this.queryTerms(text);
-    const size = this.ids.length;
-    const total = new Float64Array(size);
-    const matchedTerms = new Uint16Array(size);
+    const scratch = this.scratch.fit(this.ids.length);
+    const { total, matchedTerms, hit, spec, specMark } = scratch;
     const firstHits: number[] = [];
-    const hit = new Uint8Array(size);
-    const spec = new Float64Array(size);
-    const specMark = new Int32Array(size);
     const derivedOrder: string[] = [];
     const derivedSeen = new Set<string>();
     const firstOccurrence = new Set<string>();
     const fuzzyAllowed = this.fuzzy ?? this.count <= FUZZY_LIMIT;
 
-    terms.forEach((term, index) => {
-      const mark = index + 1;
+    terms.forEach((term) => {
+      const mark = scratch.nextMark();
       const touched: number[] = [];
       const accumulate = (derived: string, weight: number, postings: Postings | undefined) => {
         if (!postings) return;
@@ -308,9 +305,13 @@ export class LexicalIndex {
     });
 
     const hits: LexicalHit[] = [];
-    for (const doc of firstHits) {
-      const table = this.ids[doc]!;
-      if (!filter || filter(table)) hits.push({ table, score: total[doc]! * (matchedTerms[doc] || 1) });
+    try {
+      for (const doc of firstHits) {
+        const table = this.ids[doc]!;
+        if (!filter || filter(table)) hits.push({ table, score: total[doc]! * (matchedTerms[doc] || 1) });
+      }
+    } finally {
+      scratch.clear(firstHits);
     }
     hits.sort((a, b) => b.score - a.score);
     return {
@@ -330,6 +331,47 @@ export class LexicalIndex {
         return match;
       },
     };
+  }
+}
+
+/** Per-document accumulators that every query of an index reuses (queries run one at a time), so a search allocates nothing per table. */
+class Scratch {
+  total = new Float64Array(0);
+  spec = new Float64Array(0);
+  specMark = new Int32Array(0);
+  matchedTerms = new Uint16Array(0);
+  hit = new Uint8Array(0);
+  private mark = 0;
+
+  fit(size: number): this {
+    if (this.total.length < size) {
+      const length = Math.max(size, this.total.length * 2, 64);
+      this.total = new Float64Array(length);
+      this.spec = new Float64Array(length);
+      this.specMark = new Int32Array(length);
+      this.matchedTerms = new Uint16Array(length);
+      this.hit = new Uint8Array(length);
+      this.mark = 0;
+    }
+    return this;
+  }
+
+  /** A number no document is marked with yet: one per query term. */
+  nextMark(): number {
+    if (this.mark === 0x7fffffff) {
+      this.specMark.fill(0);
+      this.mark = 0;
+    }
+    return ++this.mark;
+  }
+
+  /** Back to zero for the documents a query touched (spec and specMark are reset by their mark). */
+  clear(documents: readonly number[]): void {
+    for (const doc of documents) {
+      this.total[doc] = 0;
+      this.matchedTerms[doc] = 0;
+      this.hit[doc] = 0;
+    }
   }
 }
 
