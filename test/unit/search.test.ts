@@ -227,26 +227,31 @@ describe('search service over a real database', () => {
 });
 
 describe('incremental refresh', () => {
-  it('re-reads only the tables whose catalog entry changed, also across processes', async () => {
-    const dir = tempDir();
-    const persistPath = join(dir, 'search.json');
-    let snapshot: CatalogSnapshot = { datasource: 'school', dialect: 'duckdb', tables: SCHOOL, introspectedAt: '1' };
-    const sampled: string[] = [];
+  /** Service options over a snapshot the test may replace, with a value sampler that records the columns it reads. */
+  function sampledService(values: Record<string, string[]>, maxValueColumns?: number) {
+    const state = { snapshot: { datasource: 'school', dialect: 'duckdb', tables: SCHOOL, introspectedAt: '1' } as CatalogSnapshot, sampled: [] as string[] };
     const options = {
       datasource: 'school',
-      loadCatalog: async () => snapshot,
+      loadCatalog: async () => state.snapshot,
       sampleValues: async (t: string, column: string) => {
-        sampled.push(`${t}.${column}`);
-        return t === 'main.weather' && column === 'day' ? ['Monday', 'Tuesday'] : [];
+        state.sampled.push(`${t}.${column}`);
+        return values[`${t}.${column}`] ?? [];
       },
-      persistPath,
+      persistPath: join(tempDir(), 'search.json'),
+      ...(maxValueColumns ? { maxValueColumns } : {}),
     };
+    return { state, options };
+  }
+
+  it('re-reads only the tables whose catalog entry changed, also across processes', async () => {
+    const { state, options } = sampledService({ 'main.weather.day': ['Monday', 'Tuesday'] });
+    const { sampled } = state;
     const first = new SearchService(options);
     expect(await first.refresh()).toMatchObject({ added: 7, changed: 0, removed: 0, unchanged: 0, tables: 7 });
     expect(sampled).toHaveLength(9);
 
     sampled.length = 0;
-    snapshot = { ...snapshot, tables: [...SCHOOL.slice(0, 5), { ...SCHOOL[5]!, comment: 'Daily precipitation' }], introspectedAt: '2' };
+    state.snapshot = { ...state.snapshot, tables: [...SCHOOL.slice(0, 5), { ...SCHOOL[5]!, comment: 'Daily precipitation' }], introspectedAt: '2' };
     const result = await first.search('precipitation');
     expect(result.tables[0]!.name).toBe('main.weather');
     expect(sampled).toEqual(['main.weather.day', 'main.weather.rain_mm']);
@@ -272,18 +277,8 @@ describe('incremental refresh', () => {
   });
 
   it('reads values of whole tables up to the column budget per refresh, and the rest on the next', async () => {
-    const snapshot: CatalogSnapshot = { datasource: 'school', dialect: 'duckdb', tables: SCHOOL, introspectedAt: '1' };
-    const sampled: string[] = [];
-    const options = {
-      datasource: 'school',
-      loadCatalog: async () => snapshot,
-      sampleValues: async (t: string, column: string) => {
-        sampled.push(`${t}.${column}`);
-        return t === 'archive.students' && column === 'full_name' ? ['Ada Lovelace'] : [];
-      },
-      maxValueColumns: 5,
-      persistPath: join(tempDir(), 'search.json'),
-    };
+    const { state, options } = sampledService({ 'archive.students.full_name': ['Ada Lovelace'] }, 5);
+    const { sampled } = state;
     const first = new SearchService(options);
     await first.refresh();
     expect(sampled).toEqual(['main.students.full_name', 'main.courses.title', 'main.registrations.term', 'main.student_clubs.club_name', 'main.student_clubs.student_count']);
