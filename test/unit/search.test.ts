@@ -6,6 +6,7 @@ import { AppContext } from '../../src/context.js';
 import { loadConfigFile } from '../../src/config/index.js';
 import type { CatalogSnapshot, CatalogTable } from '../../src/connectors/index.js';
 import { StratumError } from '../../src/errors.js';
+import { Knowledge, SqliteKnowledgeStore } from '../../src/knowledge/index.js';
 import {
   InMemoryKnowledge,
   OpenAIEmbedder,
@@ -154,6 +155,16 @@ describe('knowledge store as a search source', () => {
   it('asks nothing of a store that is not in use', async () => {
     const service = new SearchService({ datasource: 'school', loadCatalog: async () => snapshot, knowledge: knowledgeStoreSignals(() => undefined) });
     expect((await service.search('which pupils signed up for which classes')).tables.flatMap((t) => t.reasons).filter((r) => r.startsWith('used by'))).toEqual([]);
+  });
+
+  it('attaches imported SQL history questions to their tables, below verified queries', async () => {
+    const store = new SqliteKnowledgeStore(':memory:');
+    const knowledge = new Knowledge({ store, datasourceName: (name) => name ?? 'school', connector: () => Promise.reject(new Error('no database')), subagentNames: () => [] });
+    await store.addHistory([{ sql: 'SELECT * FROM main.weather', question: 'how wet was last month', tables: ['main.weather'], datasource: 'school' }]);
+    const service = new SearchService({ datasource: 'school', loadCatalog: async () => snapshot, knowledge: knowledgeStoreSignals(async () => knowledge) });
+    const result = await service.search('how wet was last month');
+    expect(result.tables[0]).toMatchObject({ name: 'main.weather', score: 0.9, reasons: ['used by SQL history: "how wet was last month" (similarity 1.00)'] });
+    await knowledge.close();
   });
 
   it('searches on when the store fails', async () => {
