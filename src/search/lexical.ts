@@ -1,5 +1,5 @@
 import SearchableMap from 'minisearch/SearchableMap';
-import { tokenize, tokenizeIdentifier } from './tokenizer.js';
+import { appendTerms, tokenize, tokenizeIdentifier } from './tokenizer.js';
 import type { TableDocument } from './types.js';
 
 export type LexicalField = 'name' | 'schema' | 'description' | 'synonyms' | 'columns';
@@ -29,19 +29,18 @@ export interface TableTerms {
  * tokenizing the joined text (words never cross a space); each column name is tokenized once.
  */
 export function tableTerms(document: TableDocument): TableTerms {
-  const tableName = tokenizeIdentifier(document.table);
-  const name = [...tableName];
-  for (const alias of document.names) append(name, tokenizeIdentifier(alias));
+  const name = tokenizeIdentifier(document.table);
+  const schema = [...name];
+  for (const alias of document.names) appendTerms(name, alias, true);
   const columns: string[] = [];
-  const schema = [...tableName];
   for (const column of document.columns) {
-    const columnName = tokenizeIdentifier(column.name);
-    append(columns, columnName);
-    append(schema, columnName);
-    if (column.description) append(columns, tokenizeIdentifier(column.description));
+    const start = columns.length;
+    appendTerms(columns, column.name, true);
+    for (let i = start; i < columns.length; i++) schema.push(columns[i]!);
+    if (column.description) appendTerms(columns, column.description, true);
   }
-  if (document.description) append(schema, tokenizeIdentifier(document.description));
-  for (const synonym of document.synonyms) append(schema, tokenizeIdentifier(synonym));
+  if (document.description) appendTerms(schema, document.description, true);
+  for (const synonym of document.synonyms) appendTerms(schema, synonym, true);
   return {
     fields: {
       name,
@@ -52,10 +51,6 @@ export function tableTerms(document: TableDocument): TableTerms {
     },
     schema,
   };
-}
-
-function append(target: string[], items: readonly string[]): void {
-  for (const item of items) target.push(item);
 }
 
 /** The documents of one term in one field, by ascending short id, with the term's frequency in each. */

@@ -93,13 +93,15 @@ function wordsOfRun(run: string): string[] {
   return words;
 }
 
-/** Calls `visit` with each run of the text, scanning by hand: no regex, no array. */
+function inRun(code: number): boolean {
+  return (code >= 97 && code <= 122) || (code >= 65 && code <= 90) || (code >= 48 && code <= 57) || code >= 0x80;
+}
+
+/** Calls `visit` with each run of the text, scanning by hand: no regex. */
 function forEachRun(text: string, visit: (run: string) => void): void {
   let start = -1;
   for (let i = 0; i < text.length; i++) {
-    const code = text.charCodeAt(i);
-    const inRun = (code >= 97 && code <= 122) || (code >= 65 && code <= 90) || (code >= 48 && code <= 57) || code >= 0x80;
-    if (inRun) {
+    if (inRun(text.charCodeAt(i))) {
       if (start < 0) start = i;
     } else if (start >= 0) {
       visit(text.slice(start, i));
@@ -137,15 +139,25 @@ function termsOfRun(run: string, identifier: boolean): string[] {
 
 /** Normalised terms of a text: the index and the queries go through the same function. */
 export function tokenize(text: string, options: { identifier?: boolean } = {}): string[] {
-  const identifier = options.identifier === true;
-  const terms: string[] = [];
-  forEachRun(text, (run) => {
-    for (const term of termsOfRun(run, identifier)) terms.push(term);
-  });
-  return terms;
+  return appendTerms([], text, options.identifier === true);
 }
 
 /** Terms of identifiers: names keep words that are stop words in prose. */
 export function tokenizeIdentifier(text: string): string[] {
-  return tokenize(text, { identifier: true });
+  return appendTerms([], text, true);
+}
+
+/** Appends the terms of a text to `target` (what `tokenize` returns, without an array per call); returns `target`. */
+export function appendTerms(target: string[], text: string, identifier: boolean): string[] {
+  let start = -1;
+  for (let i = 0; i < text.length; i++) {
+    if (inRun(text.charCodeAt(i))) {
+      if (start < 0) start = i;
+    } else if (start >= 0) {
+      for (const term of termsOfRun(text.slice(start, i), identifier)) target.push(term);
+      start = -1;
+    }
+  }
+  if (start >= 0) for (const term of termsOfRun(start === 0 ? text : text.slice(start), identifier)) target.push(term);
+  return target;
 }
