@@ -5,6 +5,7 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import MiniSearch from 'minisearch';
 import { SearchIndex, tableDocument, foreignKeyLinks, inferredLinks } from '../dist/search/index.js';
+import { catalogTables } from './text2sql-catalog.mjs';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const corpora = resolve(process.env.STRATUM_CORPORA ?? join(here, '../../shared/corpora'), 'text2sql');
@@ -15,46 +16,6 @@ if (!existsSync(corpora)) {
 const only = process.argv.includes('--only') ? process.argv[process.argv.indexOf('--only') + 1] : undefined;
 const KS = [1, 3, 5, 10, 15];
 const json = (path) => JSON.parse(readFileSync(join(corpora, path), 'utf8'));
-
-/** Spider-format schemas as catalog tables: normalised names become comments where they differ. */
-function catalogTables(schema) {
-  const tables = schema.table_names_original.map((table, t) => {
-    const normal = schema.table_names[t];
-    return {
-      name: `${schema.db_id}.${table}`,
-      catalog: 'bench',
-      schema: schema.db_id,
-      table,
-      kind: 'table',
-      comment: differs(normal, table) ? normal : undefined,
-      rowCount: undefined,
-      columns: [],
-      primaryKey: [],
-      foreignKeys: [],
-    };
-  });
-  schema.column_names_original.forEach(([t, column], c) => {
-    if (t < 0) return;
-    const normal = schema.column_names[c][1];
-    tables[t].columns.push({ name: column, type: schema.column_types[c], nullable: true, comment: differs(normal, column) ? normal : undefined, position: tables[t].columns.length + 1 });
-  });
-  for (const key of schema.primary_keys) {
-    for (const c of Array.isArray(key) ? key : [key]) {
-      const [t, column] = schema.column_names_original[c];
-      tables[t].primaryKey.push(column);
-    }
-  }
-  for (const [from, to] of schema.foreign_keys) {
-    const [ft, fc] = schema.column_names_original[from];
-    const [tt, tc] = schema.column_names_original[to];
-    tables[ft].foreignKeys.push({ columns: [fc], referencesTable: tables[tt].name, referencesColumns: [tc] });
-  }
-  return tables;
-}
-
-function differs(normal, original) {
-  return normal.toLowerCase().replace(/[^a-z0-9]+/g, '') !== original.toLowerCase().replace(/[^a-z0-9]+/g, '');
-}
 
 function stratumIndex(tables) {
   const index = new SearchIndex();
@@ -107,7 +68,7 @@ function perDatabase(schemas) {
 }
 
 function union(schemas) {
-  const tables = schemas.flatMap(catalogTables);
+  const tables = schemas.flatMap((schema) => catalogTables(schema));
   return (system) => {
     const index = SYSTEMS[system](tables);
     return () => index;

@@ -10,7 +10,8 @@ import { SubagentRegistry, createToolScope, type ToolScope } from './subagents/i
 import { TOOL_NAMES } from './tools/index.js';
 import { SemanticRegistry, semanticSearchSignals, verifiedQuerySignals } from './semantic/index.js';
 import { OpenAIChatModel } from './generation/openai.js';
-import { SearchService, combineKnowledge, createEmbedder, type KnowledgeSignals } from './search/index.js';
+import { SearchService, combineKnowledge, createEmbedder, knowledgeStoreSignals, type KnowledgeSignals } from './search/index.js';
+import { existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 
 /**
@@ -32,7 +33,15 @@ export class AppContext {
   constructor(
     readonly config: StratumConfig,
     readonly logger: Logger = defaultLogger,
-  ) {}
+  ) {
+    // search_tables reads the knowledge store at query time, once it exists: a search never creates it.
+    this.searchKnowledge.push(knowledgeStoreSignals(() => (this.knowledgeStoreInUse() ? this.knowledge() : undefined)));
+  }
+
+  /** A knowledge store was configured by URL or its file was written (by feedback, history import, any process). */
+  knowledgeStoreInUse(): boolean {
+    return this.config.knowledge.url !== undefined || existsSync(this.config.knowledge.path);
+  }
 
   /** The datasource name to use: the one asked for (checked), else the default. */
   datasourceName(requested?: string): string {
@@ -124,7 +133,9 @@ export class AppContext {
         ...(semanticApplies ? { semantic: async () => semanticSearchSignals(this.semantic.list(), defaultSchema) } : {}),
         knowledge: {
           // Read on each refresh, so knowledge sources added after the service was built count too.
-          signals: (source) => combineKnowledge(verifiedQueries, ...this.searchKnowledge).signals(source),
+          // The store mirrors the semantic models' verified queries, so once it is in use they come from it.
+          signals: (source) => combineKnowledge(this.knowledgeStoreInUse() ? undefined : verifiedQueries, ...this.searchKnowledge).signals(source),
+          similar: (source, question) => combineKnowledge(...this.searchKnowledge).similar!(source, question),
         },
         embedder: createEmbedder(this.config.search.embeddings),
         persistPath: join(dirname(this.config.knowledge.path), `search-index-${name}.json`),

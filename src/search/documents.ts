@@ -13,9 +13,17 @@ function hash(value: unknown): string {
   return createHash('sha1').update(JSON.stringify(value)).digest('base64url').slice(0, 16);
 }
 
+const structureHashes = new WeakMap<CatalogTable, string>();
+
 /** Hash of what the catalog says about a table: its values are re-read only when this changes. */
 export function structureHash(table: CatalogTable): string {
-  return hash([table.name, table.kind, table.comment, table.columns.map((c) => [c.name, c.type, c.comment]), table.primaryKey, table.foreignKeys]);
+  // Catalog snapshots are immutable, and refresh, reuse and fingerprint all ask for the same table.
+  let known = structureHashes.get(table);
+  if (known === undefined) {
+    known = hash([table.name, table.kind, table.comment, table.columns.map((c) => [c.name, c.type, c.comment]), table.primaryKey, table.foreignKeys]);
+    structureHashes.set(table, known);
+  }
+  return known;
 }
 
 /** Hash of every table's structure: when it changes, the index refreshes the tables that changed. */
@@ -23,8 +31,16 @@ export function catalogFingerprint(tables: readonly CatalogTable[]): string {
   return hash(tables.map(structureHash).sort());
 }
 
-/** One table's document: catalog facts, the semantic models' words for it, and its sampled values. */
-export function tableDocument(table: CatalogTable, annotations: readonly TableAnnotation[], values: ReadonlyMap<string, string[]> | undefined): TableDocument {
+/**
+ * One table's document: catalog facts, the semantic models' words for it, and its sampled values
+ * (`valuesRead` says they were read, even if none qualified; by default, when `values` are given).
+ */
+export function tableDocument(
+  table: CatalogTable,
+  annotations: readonly TableAnnotation[],
+  values: ReadonlyMap<string, string[]> | undefined,
+  valuesRead = values !== undefined,
+): TableDocument {
   const foreignKeyColumns = new Set(table.foreignKeys.flatMap((foreignKey) => foreignKey.columns));
   const columnNotes = new Map<string, { descriptions: string[]; synonyms: string[] }>();
   for (const annotation of annotations) {
@@ -36,20 +52,23 @@ export function tableDocument(table: CatalogTable, annotations: readonly TableAn
       columnNotes.set(key, notes);
     }
   }
+  const primaryKey = new Set(table.primaryKey);
   const columns: ColumnDocument[] = table.columns.map((column) => {
-    const notes = columnNotes.get(column.name.toLowerCase());
-    const description = [column.comment, ...(notes?.descriptions ?? [])].filter(Boolean).join('; ');
-    return {
+    const notes = columnNotes.size ? columnNotes.get(column.name.toLowerCase()) : undefined;
+    const description = notes ? [column.comment, ...notes.descriptions].filter(Boolean).join('; ') : (column.comment ?? '');
+    const document: ColumnDocument = {
       name: column.name,
       type: column.type,
-      ...(description ? { description } : {}),
-      synonyms: unique(notes?.synonyms ?? []),
+      synonyms: notes ? unique(notes.synonyms) : [],
       values: values?.get(column.name) ?? [],
-      primaryKey: table.primaryKey.includes(column.name),
+      primaryKey: primaryKey.has(column.name),
       foreignKey: foreignKeyColumns.has(column.name),
     };
+    if (description) document.description = description;
+    return document;
   });
-  const document: Omit<TableDocument, 'hash'> = {
+  const tableStructure = structureHash(table);
+  return {
     name: table.name,
     schema: table.schema,
     table: table.table,
@@ -59,23 +78,13 @@ export function tableDocument(table: CatalogTable, annotations: readonly TableAn
     descriptions: unique(annotations.flatMap((annotation) => annotation.descriptions)),
     synonyms: unique(annotations.flatMap((annotation) => annotation.synonyms)),
     columns,
-    structureHash: structureHash(table),
+    structureHash: tableStructure,
+    valuesRead,
+    // The document is a function of these inputs, so their hash tells when it changed.
+    hash: hash([tableStructure, table.schema, table.table, annotations, columns.map((column) => column.values), valuesRead]),
   };
-  return { ...document, hash: hash(document) };
 }
 
 function unique(items: string[]): string[] {
   return [...new Set(items.filter((item) => item.trim().length > 0))];
-}
-
-/** The text of each lexical field of a document. */
-export function documentFields(document: TableDocument): Record<'name' | 'schema' | 'description' | 'synonyms' | 'columns' | 'values', string> {
-  return {
-    name: [document.table, ...document.names].join(' '),
-    schema: document.schema,
-    description: [document.description ?? '', ...document.descriptions].join(' '),
-    synonyms: [...document.synonyms, ...document.columns.flatMap((column) => column.synonyms)].join(' '),
-    columns: document.columns.map((column) => `${column.name} ${column.description ?? ''}`).join(' '),
-    values: document.columns.flatMap((column) => column.values).join(' '),
-  };
 }

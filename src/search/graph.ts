@@ -112,30 +112,41 @@ export function foreignKeyLinks(tables: readonly CatalogTable[]): KeyLink[] {
  * Only within one schema, and never from a column that already has a declared key.
  */
 export function inferredLinks(tables: readonly CatalogTable[], declared: readonly KeyLink[]): KeyLink[] {
-  const declaredColumns = new Set(declared.map((link) => `${link.left}.${link.leftColumns.join(',')}`));
-  const byKey = new Map<string, CatalogTable[]>();
-  const byStem = new Map<string, CatalogTable[]>();
+  const declaredColumns = new Map<string, Set<string>>();
+  for (const link of declared) {
+    const columns = declaredColumns.get(link.left) ?? new Set<string>();
+    columns.add(link.leftColumns.join(','));
+    declaredColumns.set(link.left, columns);
+  }
+  // Per schema: tables by their single-column key, and tables with an `id` column by their name's stem.
+  const schemas = new Map<string, { byKey: Map<string, CatalogTable[]>; byStem: Map<string, CatalogTable[]> }>();
   const push = (map: Map<string, CatalogTable[]>, key: string, table: CatalogTable) => {
     const list = map.get(key);
     if (list) list.push(table);
     else map.set(key, [table]);
   };
   for (const table of tables) {
-    if (table.primaryKey.length === 1 && table.primaryKey[0]!.toLowerCase() !== 'id') push(byKey, `${table.schema}|${table.primaryKey[0]!.toLowerCase()}`, table);
-    if (table.columns.some((column) => column.name.toLowerCase() === 'id')) push(byStem, `${table.schema}|${nameStem(table.table)}`, table);
+    let schema = schemas.get(table.schema);
+    if (!schema) schemas.set(table.schema, (schema = { byKey: new Map(), byStem: new Map() }));
+    if (table.primaryKey.length === 1 && table.primaryKey[0]!.toLowerCase() !== 'id') push(schema.byKey, table.primaryKey[0]!.toLowerCase(), table);
+    if (table.columns.some((column) => column.name.toLowerCase() === 'id')) push(schema.byStem, nameStem(table.table), table);
   }
   const links: KeyLink[] = [];
   for (const table of tables) {
+    const { byKey, byStem } = schemas.get(table.schema)!;
+    const declaredHere = declaredColumns.get(table.name);
+    const ownKey = table.primaryKey.length === 1 ? table.primaryKey[0] : undefined;
     for (const column of table.columns) {
       const lower = column.name.toLowerCase();
-      if (lower === 'id' || declaredColumns.has(`${table.name}.${column.name}`)) continue;
-      const isOwnKey = table.primaryKey.length === 1 && table.primaryKey[0] === column.name;
-      for (const target of byKey.get(`${table.schema}|${lower}`) ?? []) {
-        if (target !== table && !isOwnKey) links.push({ left: table.name, leftColumns: [column.name], right: target.name, rightColumns: [target.primaryKey[0]!], source: 'inferred' });
+      if (lower === 'id' || declaredHere?.has(column.name)) continue;
+      for (const target of byKey.get(lower) ?? []) {
+        if (target !== table && ownKey !== column.name) links.push({ left: table.name, leftColumns: [column.name], right: target.name, rightColumns: [target.primaryKey[0]!], source: 'inferred' });
       }
+      // Only a name ending in "id" (customer_id, customerId) can split into words ending in "id".
+      if (byStem.size === 0 || !ENDS_IN_ID.test(lower)) continue;
       const words = splitWords(column.name);
       if (words.length >= 2 && words[words.length - 1] === 'id') {
-        for (const target of byStem.get(`${table.schema}|${nameStem(words.slice(0, -1).join('_'))}`) ?? []) {
+        for (const target of byStem.get(nameStem(words.slice(0, -1).join('_'))) ?? []) {
           const idColumn = target.columns.find((c) => c.name.toLowerCase() === 'id')!;
           if (target !== table) links.push({ left: table.name, leftColumns: [column.name], right: target.name, rightColumns: [idColumn.name], source: 'inferred' });
         }
@@ -145,6 +156,15 @@ export function inferredLinks(tables: readonly CatalogTable[], declared: readonl
   return links;
 }
 
+const ENDS_IN_ID = /id[^a-z0-9]*$/;
+const nameStems = new Map<string, string>();
+
 function nameStem(name: string): string {
-  return splitWords(name).map((word) => stemmer(word)).join('_');
+  let known = nameStems.get(name);
+  if (known === undefined) {
+    known = splitWords(name).map((word) => stemmer(word)).join('_');
+    if (nameStems.size > 100_000) nameStems.clear();
+    nameStems.set(name, known);
+  }
+  return known;
 }

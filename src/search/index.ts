@@ -9,4 +9,4 @@ export { VectorIndex, EXACT_SEARCH_LIMIT } from './vectors.js';
 export { DEFAULT_WEIGHTS, type RankingWeights } from './ranking.js';
 export { tablePredicate } from './scope.js';
 export type * from './types.js';
-export { combineKnowledge, InMemoryKnowledge } from './knowledge.js';
+export { combineKnowledge, InMemoryKnowledge, knowledgeStoreSignals, type QuestionSource } from './knowledge.js';

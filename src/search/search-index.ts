@@ -1,12 +1,11 @@
 import { createHash } from 'node:crypto';
-import { documentFields } from './documents.js';
 import { KeyGraph } from './graph.js';
-import { LexicalIndex } from './lexical.js';
+import { FUZZY_LIMIT, LexicalIndex, tableTerms } from './lexical.js';
 import { DEFAULT_WEIGHTS, normalise, type RankingWeights } from './ranking.js';
 import { tablePredicate } from './scope.js';
 import { tokenize, tokenizeIdentifier } from './tokenizer.js';
 import { VectorIndex } from './vectors.js';
-import type { ColumnMatch, KeyLink, KnowledgeSignal, SearchOptions, SearchResult, TableDocument, TableMatch } from './types.js';
+import type { ColumnDocument, ColumnMatch, KeyLink, KnowledgeMatch, KnowledgeSignal, SearchOptions, SearchResult, TableDocument, TableMatch } from './types.js';
 
 const DEFAULT_TOP_K = 8;
 const DEFAULT_MAX_COLUMNS = 12;
@@ -18,6 +17,28 @@ interface ValueEntry {
   column: string;
   value: string;
   terms: string[];
+}
+
+/** What a table adds to the value lookup and to its schema's document; recomputed only when it changes. */
+interface DerivedParts {
+  values: ValueEntry[];
+  schemaTerms: string[];
+}
+
+function derivedOf(document: TableDocument, schemaTerms: string[]): DerivedParts {
+  const values: ValueEntry[] = [];
+  for (const column of document.columns) {
+    for (const value of column.values) {
+      const terms = tokenize(value);
+      if (terms.length > 0 && terms.length <= 4) values.push({ table: document.name, column: column.name, value, terms });
+    }
+  }
+  return { values, schemaTerms };
+}
+
+function addCounts(counts: Map<string, number>, terms: readonly string[]): Map<string, number> {
+  for (const term of terms) counts.set(term, (counts.get(term) ?? 0) + 1);
+  return counts;
 }
 
 interface Scored {
@@ -44,6 +65,8 @@ export class SearchIndex {
   private lexical = new LexicalIndex();
   private schemaLexical: LexicalIndex | undefined;
   private values = new Map<string, ValueEntry[]>();
+  private readonly derived = new Map<string, DerivedParts>();
+  private lowerCaseNames: Map<string, string> | undefined;
   private tablesBySchema = new Map<string, string[]>();
   private graph = new KeyGraph([]);
   private knowledge = new LexicalIndex(['description']);
@@ -73,11 +96,14 @@ export class SearchIndex {
   /** Replaces the documents, touching only those whose hash changed. */
   update(documents: readonly TableDocument[], links: readonly KeyLink[]): { added: number; changed: number; removed: number; unchanged: number } {
     const counts = { added: 0, changed: 0, removed: 0, unchanged: 0 };
+    const dirtySchemas = new Set<string>();
     const incoming = new Map(documents.map((document) => [document.name, document]));
-    for (const name of [...this.documents.keys()]) {
+    for (const [name, known] of [...this.documents]) {
       if (!incoming.has(name)) {
-        this.lexical.remove(name, documentFields(this.documents.get(name)!));
+        this.lexical.remove(name);
         this.documents.delete(name);
+        this.derived.delete(name);
+        dirtySchemas.add(known.schema);
         counts.removed++;
       }
     }
@@ -88,46 +114,61 @@ export class SearchIndex {
         continue;
       }
       if (known) {
-        this.lexical.remove(document.name, documentFields(known));
+        this.lexical.remove(document.name);
+        dirtySchemas.add(known.schema);
         counts.changed++;
       } else counts.added++;
-      this.lexical.addTable(document);
+      const terms = tableTerms(document);
+      this.lexical.addTable(document, terms);
       this.documents.set(document.name, document);
+      this.derived.set(document.name, derivedOf(document, terms.schema));
+      dirtySchemas.add(document.schema);
     }
     this.graph = new KeyGraph(links.filter((link) => this.documents.has(link.left) && this.documents.has(link.right)));
-    this.rebuildDerived();
+    this.lowerCaseNames = undefined;
+    this.rebuildDerived(dirtySchemas);
     return counts;
   }
 
-  private rebuildDerived(): void {
+  /** The value lookup and the tables of each schema, from each table's derived parts; the per-schema index where tables changed. */
+  private rebuildDerived(dirtySchemas: Set<string>): void {
     this.values = new Map();
     this.tablesBySchema = new Map();
-    const schemas = new Map<string, string[]>();
     for (const document of this.documents.values()) {
-      for (const column of document.columns) {
-        for (const value of column.values) {
-          const terms = tokenize(value);
-          if (terms.length === 0 || terms.length > 4) continue;
-          const entry = { table: document.name, column: column.name, value, terms };
-          const list = this.values.get(terms[0]!);
-          if (list) list.push(entry);
-          else this.values.set(terms[0]!, [entry]);
-        }
+      for (const entry of this.derived.get(document.name)!.values) {
+        const list = this.values.get(entry.terms[0]!);
+        if (list) list.push(entry);
+        else this.values.set(entry.terms[0]!, [entry]);
       }
-      this.tablesBySchema.set(document.schema, [...(this.tablesBySchema.get(document.schema) ?? []), document.name]);
-      const text = schemas.get(document.schema) ?? [document.schema];
-      text.push(document.table, ...document.columns.map((column) => column.name), document.description ?? '', ...document.synonyms);
-      schemas.set(document.schema, text);
+      const tables = this.tablesBySchema.get(document.schema);
+      if (tables) tables.push(document.name);
+      else this.tablesBySchema.set(document.schema, [document.name]);
     }
-    this.schemaLexical = undefined;
-    if (schemas.size > 1) {
-      this.schemaLexical = new LexicalIndex(['columns']);
-      for (const [schema, text] of schemas) this.schemaLexical.addText(schema, { columns: text.join(' ') });
+    if (this.tablesBySchema.size <= 1) {
+      this.schemaLexical = undefined;
+      return;
+    }
+    // One document per schema, but their dictionary is the whole catalogue's: fuzzy only where the tables' index has it.
+    const fuzzy = this.documents.size <= FUZZY_LIMIT;
+    let schemas: Iterable<string> = dirtySchemas;
+    if (!this.schemaLexical || this.schemaLexical.fuzzy !== fuzzy) {
+      this.schemaLexical = new LexicalIndex(['columns'], { fuzzy });
+      schemas = this.tablesBySchema.keys();
+    }
+    for (const schema of schemas) {
+      this.schemaLexical.remove(schema);
+      const tables = this.tablesBySchema.get(schema);
+      if (!tables) continue;
+      const terms = addCounts(new Map(), tokenizeIdentifier(schema));
+      for (const table of tables) addCounts(terms, this.derived.get(table)!.schemaTerms);
+      this.schemaLexical.addCounts(schema, [terms]);
     }
   }
 
   setKnowledge(signals: readonly KnowledgeSignal[]): void {
-    this.signals = signals.filter((signal) => signal.tables.some((table) => this.documents.has(table)));
+    this.signals = signals
+      .map((signal) => ({ ...signal, tables: signal.tables.map((table) => this.catalogName(table)) }))
+      .filter((signal) => signal.tables.some((table) => this.documents.has(table)));
     this.knowledge = new LexicalIndex(['description']);
     this.signals.forEach((signal, index) => this.knowledge.addText(String(index), { description: signal.question }));
   }
@@ -146,7 +187,8 @@ export class SearchIndex {
     return (this.vectors?.size ?? 0) > 0;
   }
 
-  search(query: string, options: SearchOptions = {}, queryVector?: number[]): SearchResult {
+  /** `knowledge`: recorded questions like this one, found at query time by a knowledge source. */
+  search(query: string, options: SearchOptions = {}, queryVector?: number[], knowledge: readonly KnowledgeMatch[] = []): SearchResult {
     const topK = Math.max(1, options.topK ?? DEFAULT_TOP_K);
     const allowed = tablePredicate(options.filter);
     const inScope = allowed ? (table: string) => this.documents.has(table) && allowed(table) : (table: string) => this.documents.has(table);
@@ -162,12 +204,12 @@ export class SearchIndex {
     };
     const w = this.weights;
 
-    const lexicalHits = this.lexical.query(query, allowed);
-    const lexical = normalise(new Map(lexicalHits.map((hit) => [hit.table, hit.score])));
+    const lexicalResult = this.lexical.query(query, allowed);
+    const lexical = normalise(new Map(lexicalResult.hits.map((hit) => [hit.table, hit.score])));
     for (const [table, score] of lexical) candidate(table).score += w.lexical * score;
 
     if (this.schemaLexical) {
-      const schemaScores = normalise(new Map(this.schemaLexical.query(query).map((hit) => [hit.table, hit.score])));
+      const schemaScores = normalise(new Map(this.schemaLexical.query(query).hits.map((hit) => [hit.table, hit.score])));
       const topSchemas = new Set([...schemaScores].sort((a, b) => b[1] - a[1]).slice(0, SCHEMA_CANDIDATES).map(([schema]) => schema));
       const boosted = new Set([...candidates.keys(), ...[...topSchemas].flatMap((schema) => this.tablesBySchema.get(schema) ?? [])]);
       for (const table of boosted) {
@@ -182,7 +224,7 @@ export class SearchIndex {
       scored.reasons.push(reason);
     }
 
-    for (const [table, { score, reason }] of this.knowledgeHits(query, inScope)) {
+    for (const [table, { score, reason }] of this.knowledgeHits(query, inScope, knowledge)) {
       const scored = candidate(table);
       scored.score += w.knowledge * score;
       scored.reasons.push(reason);
@@ -200,15 +242,18 @@ export class SearchIndex {
 
     this.expandOverKeys(candidates, inScope, candidate);
 
-    const ranked = [...candidates].filter(([, scored]) => scored.score > 0).sort((a, b) => b[1].score - a[1].score || a[0].localeCompare(b[0])).slice(0, topK);
-    const matchesByTable = new Map(lexicalHits.map((hit) => [hit.table, hit.match]));
-    const tables = ranked.map(([table, scored]) => this.present(table, scored, terms, matchesByTable.get(table), options.maxColumns ?? DEFAULT_MAX_COLUMNS));
+    const ranked = best(
+      [...candidates].filter(([, scored]) => scored.score > 0),
+      topK,
+      (a, b) => b[1].score - a[1].score || a[0].localeCompare(b[0]),
+    );
+    const tables = ranked.map(([table, scored]) => this.present(table, scored, terms, lexicalResult.match(table), options.maxColumns ?? DEFAULT_MAX_COLUMNS));
     return { tables, joinPaths: this.graph.joinPaths(tables.map((table) => table.name)) };
   }
 
   /** Neighbours of the strongest hits rank up; a table linking two of them ranks up more. */
   private expandOverKeys(candidates: Map<string, Scored>, inScope: (table: string) => boolean, candidate: (table: string) => Scored): void {
-    const seeds = [...candidates].sort((a, b) => b[1].score - a[1].score).slice(0, SEED_COUNT);
+    const seeds = best([...candidates], SEED_COUNT, (a, b) => b[1].score - a[1].score);
     const linked = new Map<string, { table: string; score: number }[]>();
     for (const [seed, scored] of seeds) {
       for (const neighbour of this.graph.neighbours(seed)) {
@@ -249,20 +294,53 @@ export class SearchIndex {
     return hits;
   }
 
-  private knowledgeHits(query: string, inScope: (table: string) => boolean): Map<string, { score: number; reason: string }> {
+  /**
+   * Tables of known questions like this one. Indexed signals score relative to the best-matching
+   * signal (the best one table has counts). Matches found at query time bring an absolute similarity,
+   * and add up: a table that several recorded questions like this one use ranks up more.
+   */
+  private knowledgeHits(query: string, inScope: (table: string) => boolean, matches: readonly KnowledgeMatch[]): Map<string, { score: number; reason: string }> {
     const hits = new Map<string, { score: number; reason: string }>();
-    const found = this.knowledge.query(query);
+    const tablesOf = (signal: KnowledgeSignal) => [...new Set(signal.tables.map((table) => this.catalogName(table)))].filter(inScope);
+    const reason = (signal: KnowledgeSignal, detail?: string) => `used by ${signal.label ?? 'a known question'}: "${signal.question}"${detail ? ` (${detail})` : ''}`;
+
+    const found = this.knowledge.query(query).hits;
     const best = found[0]?.score ?? 0;
     for (const hit of found.slice(0, 5)) {
       const signal = this.signals[Number(hit.table)]!;
       const score = (hit.score / best) * signal.weight;
-      for (const table of signal.tables) {
-        if (!inScope(table)) continue;
+      for (const table of tablesOf(signal)) {
         const known = hits.get(table);
-        if (!known || known.score < score) hits.set(table, { score, reason: `used by a known question: "${signal.question}"` });
+        if (!known || known.score < score) hits.set(table, { score, reason: reason(signal) });
       }
     }
+
+    const summed = new Map<string, { score: number; best: KnowledgeMatch; count: number }>();
+    for (const match of matches) {
+      const score = match.similarity * match.weight;
+      for (const table of tablesOf(match)) {
+        const known = summed.get(table);
+        if (!known) summed.set(table, { score, best: match, count: 1 });
+        else {
+          known.score += score;
+          known.count++;
+          if (match.similarity * match.weight > known.best.similarity * known.best.weight) known.best = match;
+        }
+      }
+    }
+    for (const [table, { score, best: top, count }] of summed) {
+      const more = count === 1 ? '' : count === 2 ? '; 1 more recorded question like it uses the table' : `; ${count - 1} more recorded questions like it use the table`;
+      const known = hits.get(table);
+      if (!known || known.score < score) hits.set(table, { score, reason: reason(top, `similarity ${top.similarity.toFixed(2)}${more}`) });
+    }
     return hits;
+  }
+
+  /** The catalog's spelling of a `schema.table` name another source wrote (SQL may differ in case). */
+  private catalogName(table: string): string {
+    if (this.documents.has(table)) return table;
+    if (!this.lowerCaseNames) this.lowerCaseNames = new Map([...this.documents.keys()].map((name) => [name.toLowerCase(), name]));
+    return this.lowerCaseNames.get(table.toLowerCase()) ?? table;
   }
 
   private present(table: string, scored: Scored, terms: Set<string>, match: Record<string, string[]> | undefined, maxColumns: number): TableMatch {
@@ -277,9 +355,9 @@ export class SearchIndex {
     if (descriptionTerms.length) reasons.push(`description matches ${quoteList(descriptionTerms)}`);
 
     const matchedColumns = new Set<string>();
+    const prefixes = [...terms].filter((q) => q.length >= 4);
     for (const column of document.columns) {
-      const columnTerms = [...tokenizeIdentifier(column.name), ...tokenize(column.description ?? ''), ...column.synonyms.flatMap((synonym) => tokenize(synonym))];
-      const hit = columnTerms.filter((term) => terms.has(term) || [...terms].some((q) => q.length >= 4 && term.startsWith(q)));
+      const hit = columnTerms(column).filter((term) => terms.has(term) || prefixes.some((q) => term.startsWith(q)));
       if (hit.length) {
         matchedColumns.add(column.name);
         reasons.push(`column ${column.name} matches ${quoteList([...new Set(hit)])}`);
@@ -309,6 +387,31 @@ export class SearchIndex {
       reasons: [...new Set([...reasons, ...scored.reasons])].slice(0, 8),
     };
   }
+}
+
+const termsOfColumn = new WeakMap<ColumnDocument, string[]>();
+
+/** The words a column is known by (name, description, synonyms), remembered for the next search. */
+function columnTerms(column: ColumnDocument): string[] {
+  let terms = termsOfColumn.get(column);
+  if (!terms) {
+    terms = [...tokenizeIdentifier(column.name), ...tokenize(column.description ?? ''), ...column.synonyms.flatMap((synonym) => tokenize(synonym))];
+    termsOfColumn.set(column, terms);
+  }
+  return terms;
+}
+
+/**
+ * The first `count` entries of `entries.sort(compare)` (a stable sort, best score first), sorting
+ * only those that score at least the count-th best: queries on large catalogues match thousands.
+ */
+function best(entries: [string, Scored][], count: number, compare: (a: [string, Scored], b: [string, Scored]) => number): [string, Scored][] {
+  if (entries.length > count) {
+    const scores = Float64Array.from(entries, ([, scored]) => scored.score).sort();
+    const threshold = scores[scores.length - count]!;
+    entries = entries.filter(([, scored]) => scored.score >= threshold);
+  }
+  return entries.sort(compare).slice(0, count);
 }
 
 function quoteList(terms: string[]): string {

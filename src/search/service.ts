@@ -8,6 +8,8 @@ import type { RankingWeights } from './ranking.js';
 import { SearchIndex, contentHash, embeddingText } from './search-index.js';
 import type {
   CatalogSnapshot,
+  CatalogTable,
+  KnowledgeMatch,
   KnowledgeSignals,
   Progress,
   RefreshReport,
@@ -19,7 +21,7 @@ import type {
   TableDocument,
 } from './types.js';
 
-const FILE_VERSION = 1;
+const FILE_VERSION = 2;
 const MAX_VALUE_LENGTH = 60;
 const KNOWLEDGE_TTL_MS = 5_000;
 
@@ -59,6 +61,7 @@ export class SearchService {
   private seenSemantic = '';
   private fingerprint = '';
   private knowledgeLoadedAt = 0;
+  private knowledgeFailed = false;
 
   constructor(private readonly options: SearchServiceOptions) {}
 
@@ -83,7 +86,20 @@ export class SearchService {
   async search(query: string, options: SearchOptions & { onProgress?: Progress } = {}): Promise<SearchResult> {
     const index = await this.ready(options.onProgress);
     const vector = this.options.embedder && index.hasVectors ? (await this.options.embedder.embed([query]))[0] : undefined;
-    return index.search(query, options, vector);
+    return index.search(query, options, vector, await this.similarKnowledge(query));
+  }
+
+  /** Recorded questions like this one, from the sources that answer at query time; none when a source fails. */
+  private async similarKnowledge(query: string): Promise<KnowledgeMatch[]> {
+    try {
+      return (await this.options.knowledge?.similar?.(this.options.datasource, query)) ?? [];
+    } catch (error) {
+      // Said once at warn level: a broken store should be seen, not repeated on every search.
+      const level = this.knowledgeFailed ? 'debug' : 'warn';
+      this.knowledgeFailed = true;
+      this.options.logger?.[level]({ datasource: this.options.datasource, err: error }, 'knowledge not read for this search');
+      return [];
+    }
   }
 
   /** Re-reads everything and updates what changed (the `stratum index` command). */
@@ -115,21 +131,25 @@ export class SearchService {
       const right = catalogName.get(link.right.toLowerCase());
       return left && right ? [{ ...link, left, right }] : [];
     });
-    const values = await this.sampleChangedTables(snapshot, previous, onProgress);
+    const values = await this.sampleTables(snapshot, previous, onProgress);
     const documents = snapshot.tables.map((table) => {
+      const annotations = annotationsByTable.get(table.name) ?? [];
+      const read = values.get(table.name);
+      if (read) return tableDocument(table, annotations, read, true);
       const prior = previous.get(table.name);
-      const reused = prior && prior.structureHash === structureHash(table) ? new Map(prior.columns.map((column) => [column.name, column.values])) : undefined;
-      return tableDocument(table, annotationsByTable.get(table.name) ?? [], values.get(table.name) ?? reused);
+      if (!prior || prior.structureHash !== structureHash(table)) return tableDocument(table, annotations, undefined, false);
+      return tableDocument(table, annotations, new Map(prior.columns.map((column) => [column.name, column.values])), prior.valuesRead === true);
     });
     const declared = [...foreignKeyLinks(snapshot.tables), ...semanticLinks];
     const counts = index.update(documents, [...declared, ...inferredLinks(snapshot.tables, declared)]);
     if (persisted && firstBuild) {
       // Against the persisted index, "changed" is what differs from the file, not from an empty index.
       const before = new Map(persisted.documents.map((document) => [document.name, document.hash]));
+      const now = new Set(documents.map((document) => document.name));
       counts.added = documents.filter((document) => !before.has(document.name)).length;
       counts.changed = documents.filter((document) => before.has(document.name) && before.get(document.name) !== document.hash).length;
       counts.unchanged = documents.length - counts.added - counts.changed;
-      counts.removed = [...before.keys()].filter((name) => !documents.some((document) => document.name === name)).length;
+      counts.removed = [...before.keys()].filter((name) => !now.has(name)).length;
     }
     await this.embedDocuments(index, onProgress);
     this.index = index;
@@ -144,24 +164,37 @@ export class SearchService {
     return report;
   }
 
-  /** Values of low-cardinality text columns, for tables that are new or whose structure changed. */
-  private async sampleChangedTables(snapshot: CatalogSnapshot, previous: Map<string, TableDocument>, onProgress?: Progress): Promise<Map<string, Map<string, string[]>>> {
+  /**
+   * Values of low-cardinality text columns: first of tables that are new or whose structure changed,
+   * then of tables not read yet, whole tables up to `maxValueColumns` columns; the rest wait for the next refresh.
+   */
+  private async sampleTables(snapshot: CatalogSnapshot, previous: Map<string, TableDocument>, onProgress?: Progress): Promise<Map<string, Map<string, string[]>>> {
     const sample = this.options.sampleValues;
     const result = new Map<string, Map<string, string[]>>();
     if (!sample) return result;
-    const work = snapshot.tables
-      .filter((table) => table.kind === 'table' && previous.get(table.name)?.structureHash !== structureHash(table))
-      .flatMap((table) => table.columns.filter((column) => isTextType(column.type)).map((column) => ({ table: table.name, column: column.name })))
-      .slice(0, this.options.maxValueColumns ?? 2_000);
+    const changed: CatalogTable[] = [];
+    const unread: CatalogTable[] = [];
+    for (const table of snapshot.tables) {
+      if (table.kind !== 'table') continue;
+      const prior = previous.get(table.name);
+      if (prior?.structureHash !== structureHash(table)) changed.push(table);
+      else if (!prior.valuesRead) unread.push(table);
+    }
+    const budget = this.options.maxValueColumns ?? 2_000;
+    const work: { table: string; column: string }[] = [];
+    for (const table of [...changed, ...unread]) {
+      const columns = table.columns.filter((column) => isTextType(column.type));
+      if (work.length > 0 && work.length + columns.length > budget) break;
+      result.set(table.name, new Map());
+      for (const column of columns) work.push({ table: table.name, column: column.name });
+    }
     let done = 0;
     for (const { table, column } of work) {
       onProgress?.(done++, work.length, `sampling values of ${table}.${column}`);
       try {
         const found = await sample(table, column, MAX_DISTINCT_VALUES + 1);
         const strings = found.filter((value): value is string => typeof value === 'string' && value.length <= MAX_VALUE_LENGTH);
-        const columns = result.get(table) ?? new Map<string, string[]>();
-        columns.set(column, found.length <= MAX_DISTINCT_VALUES ? strings : []);
-        result.set(table, columns);
+        result.get(table)!.set(column, found.length <= MAX_DISTINCT_VALUES ? strings : []);
       } catch (error) {
         this.options.logger?.debug({ table, column, err: error }, 'value sampling failed');
       }
@@ -189,9 +222,7 @@ export class SearchService {
 
   private async refreshKnowledge(): Promise<void> {
     if (!this.options.knowledge || Date.now() - this.knowledgeLoadedAt < KNOWLEDGE_TTL_MS) return;
-    const catalogName = new Map(this.index!.allDocuments().map((document) => [document.name.toLowerCase(), document.name]));
-    const signals = await this.options.knowledge.signals(this.options.datasource);
-    this.index!.setKnowledge(signals.map((signal) => ({ ...signal, tables: signal.tables.map((table) => catalogName.get(table.toLowerCase()) ?? table) })));
+    this.index!.setKnowledge(await this.options.knowledge.signals(this.options.datasource));
     this.knowledgeLoadedAt = Date.now();
   }
 

@@ -36,11 +36,24 @@ export interface KnowledgeSignal {
   tables: string[];
   /** 1 for a verified query; lower for plain history, higher for promoted feedback. */
   weight: number;
+  /** How the question is known, for the reason shown ("a verified query", "SQL history"); "a known question" by default. */
+  label?: string;
 }
 
-/** The port the knowledge store (or anything else) implements to feed questions into ranking. */
+/** A recorded question found like the asked one at query time, with how alike they are. */
+export interface KnowledgeMatch extends KnowledgeSignal {
+  /** In [0, 1]: 1 is the same question. */
+  similarity: number;
+}
+
+/**
+ * The port the knowledge store (or anything else) implements to feed questions into ranking:
+ * `signals` are indexed with the tables (re-read every few seconds); `similar` is asked at each
+ * search, for sources that keep their own question index and know when it changed.
+ */
 export interface KnowledgeSignals {
   signals(datasource: string): Promise<KnowledgeSignal[]>;
+  similar?(datasource: string, question: string): Promise<KnowledgeMatch[]>;
 }
 
 /** Restricts results to some tables: `schema.table` patterns with `*` globs, or a predicate. */
@@ -72,6 +85,8 @@ export interface TableDocument {
   columns: ColumnDocument[];
   /** Hash of the catalog structure of the table: values are re-sampled only when it changes. */
   structureHash: string;
+  /** Whether its text columns' values were read (a refresh reads a bounded number; the rest wait for the next). */
+  valuesRead: boolean;
   /** Hash of the whole document, for incremental refresh. */
   hash: string;
 }

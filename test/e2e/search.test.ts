@@ -1,8 +1,11 @@
 import { spawnSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { CLI, startV2Client, type StartedClient } from '../helpers/clients.js';
+import { CLI, startV1Client, startV2Client, type StartedClient } from '../helpers/clients.js';
 import { createShopDatabase, tempDir, writeConfig } from '../helpers/fixture.js';
 import type { Client } from '@modelcontextprotocol/client';
+import type { Client as V1Client } from '@modelcontextprotocol/sdk/client/index.js';
 
 interface SearchOutput {
   datasource: string;
@@ -52,5 +55,58 @@ describe('search_tables and stratum index over stdio', () => {
     expect((result.content as { text: string }[])[0]!.text).toBe(
       'Error [DATASOURCE_UNKNOWN]: Unknown datasource "shopp". Did you mean "shop"?\nHint: Known datasources: shop. Omit `datasource` to use the default (shop).',
     );
+  });
+});
+
+describe('search_tables learns from record_feedback over stdio', () => {
+  let config: string;
+  let client: StartedClient<Client>;
+  let other: StartedClient<V1Client> | undefined;
+  const search = async (query: string) => {
+    const result = await client.client.callTool({ name: 'search_tables', arguments: { query, top_k: 3 } });
+    expect(result.isError).toBeFalsy();
+    return (result.structuredContent as unknown as SearchOutput).tables;
+  };
+
+  beforeAll(async () => {
+    const dir = tempDir();
+    const { databasePath } = await createShopDatabase(dir);
+    config = writeConfig(dir, databasePath);
+    client = await startV2Client(config);
+  });
+  afterAll(async () => {
+    await client?.close();
+    await other?.close();
+  });
+
+  it('ranks the tables of an upvoted pair up for a paraphrase, naming the verified question', async () => {
+    const paraphrase = 'who are the top spenders this year';
+    expect(await search(paraphrase)).toEqual([]);
+    // Searching never creates the knowledge store.
+    const store = join(dirname(config), '.stratum', 'knowledge.db');
+    expect(existsSync(store)).toBe(false);
+
+    const feedback = await client.client.callTool({
+      name: 'record_feedback',
+      arguments: { question: 'Who are our biggest spenders?', sql: 'SELECT c.name, sum(o.amount) AS spent FROM customers c JOIN orders o USING (customer_id) GROUP BY 1 ORDER BY 2 DESC LIMIT 10', rating: 'up' },
+    });
+    expect(feedback.structuredContent).toMatchObject({ stored: true, outcome: 'candidate' });
+
+    const after = await search(paraphrase);
+    expect(after.map((table) => table.name)).toEqual(['main.customers', 'main.orders', 'main.completed_orders']);
+    for (const table of after.slice(0, 2)) expect(table.reasons).toEqual(['used by a verified query: "Who are our biggest spenders?" (similarity 0.59)']);
+    expect(after[2]!.reasons).toEqual(['joins main.customers and main.orders']);
+  });
+
+  it('counts feedback another server process recorded, at the next search', async () => {
+    const question = 'How often do shoppers abandon a purchase?';
+    const before = await search('how often do shoppers abandon their purchase');
+    expect(before.flatMap((table) => table.reasons).some((reason) => reason.includes(question))).toBe(false);
+    other = await startV1Client(config);
+    const feedback = await other.client.callTool({ name: 'record_feedback', arguments: { question, sql: "SELECT count(*) FROM orders WHERE status = 'cancelled'", rating: 'up' } });
+    expect(feedback.structuredContent).toMatchObject({ outcome: 'candidate' });
+    const after = await search('how often do shoppers abandon their purchase');
+    expect(after[0]!.name).toBe('main.orders');
+    expect(after[0]!.reasons).toContain('used by a verified query: "How often do shoppers abandon a purchase?" (similarity 1.00)');
   });
 });

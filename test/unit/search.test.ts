@@ -6,6 +6,7 @@ import { AppContext } from '../../src/context.js';
 import { loadConfigFile } from '../../src/config/index.js';
 import type { CatalogSnapshot, CatalogTable } from '../../src/connectors/index.js';
 import { StratumError } from '../../src/errors.js';
+import { Knowledge, SqliteKnowledgeStore } from '../../src/knowledge/index.js';
 import {
   InMemoryKnowledge,
   OpenAIEmbedder,
@@ -15,6 +16,7 @@ import {
   VectorIndex,
   foreignKeyLinks,
   inferredLinks,
+  knowledgeStoreSignals,
   tableDocument,
   tokenize,
 } from '../../src/search/index.js';
@@ -65,6 +67,11 @@ describe('tokenizer', () => {
     expect(tokenize('OrderDate')).toEqual(tokenize('order date'));
     expect(tokenize('How many orders were shipped?')).toEqual(['order', 'ship']);
     expect(tokenize('transactions_1k')).toEqual(['transact', '1k']);
+  });
+
+  it('keeps words that name properties of every JavaScript object', () => {
+    expect(tokenize('constructorId of the constructors')).toEqual(['constructor', 'id', 'constructor']);
+    expect(tokenize('toString valueOf')).toEqual(['string', 'valu']);
   });
 });
 
@@ -117,6 +124,53 @@ describe('search index', () => {
     const result = await service.search('top spenders this year');
     expect(result.tables[0]!.name).toBe('main.weather');
     expect(result.tables[0]!.reasons).toContain('used by a known question: "who are our top spenders"');
+  });
+});
+
+describe('knowledge store as a search source', () => {
+  const snapshot: CatalogSnapshot = { datasource: 'school', dialect: 'duckdb', tables: SCHOOL, introspectedAt: 'now' };
+  const store = {
+    asked: [] as string[],
+    async similarQuestions(question: string, k: number, options: { datasource: string }) {
+      this.asked.push(`${options.datasource}: ${question} (${k})`);
+      return [
+        { question: 'which pupils signed up for which classes', sql: 'SELECT ...', score: 0.62, tables: ['MAIN.REGISTRATIONS'], source: 'verified_query' as const },
+        { question: 'pupils per class', sql: 'SELECT ...', score: 0.41, tables: ['main.registrations', 'main.courses'], source: 'history' as const },
+        { question: 'rain last week', sql: 'SELECT ...', score: 0.02, tables: ['main.weather'], source: 'verified_query' as const },
+      ];
+    },
+  };
+
+  it('adds up the recorded questions like the asked one per table, naming the closest, and ignores the unlike', async () => {
+    const service = new SearchService({ datasource: 'school', loadCatalog: async () => snapshot, knowledge: knowledgeStoreSignals(async () => store) });
+    const result = await service.search('which pupils signed up for which classes this term', { topK: 3 });
+    expect(store.asked).toEqual(['school: which pupils signed up for which classes this term (10)']);
+    const registrations = result.tables.find((t) => t.name === 'main.registrations')!;
+    expect(result.tables[0]!.name).toBe('main.registrations');
+    expect(registrations.reasons).toContain('used by a verified query: "which pupils signed up for which classes" (similarity 0.62; 1 more recorded question like it uses the table)');
+    expect(result.tables.find((t) => t.name === 'main.courses')!.reasons).toContain('used by SQL history: "pupils per class" (similarity 0.41)');
+    expect(result.tables.map((t) => t.name)).not.toContain('main.weather');
+  });
+
+  it('asks nothing of a store that is not in use', async () => {
+    const service = new SearchService({ datasource: 'school', loadCatalog: async () => snapshot, knowledge: knowledgeStoreSignals(() => undefined) });
+    expect((await service.search('which pupils signed up for which classes')).tables.flatMap((t) => t.reasons).filter((r) => r.startsWith('used by'))).toEqual([]);
+  });
+
+  it('attaches imported SQL history questions to their tables, below verified queries', async () => {
+    const store = new SqliteKnowledgeStore(':memory:');
+    const knowledge = new Knowledge({ store, datasourceName: (name) => name ?? 'school', connector: () => Promise.reject(new Error('no database')), subagentNames: () => [] });
+    await store.addHistory([{ sql: 'SELECT * FROM main.weather', question: 'how wet was last month', tables: ['main.weather'], datasource: 'school' }]);
+    const service = new SearchService({ datasource: 'school', loadCatalog: async () => snapshot, knowledge: knowledgeStoreSignals(async () => knowledge) });
+    const result = await service.search('how wet was last month');
+    expect(result.tables[0]).toMatchObject({ name: 'main.weather', score: 0.9, reasons: ['used by SQL history: "how wet was last month" (similarity 1.00)'] });
+    await knowledge.close();
+  });
+
+  it('searches on when the store fails', async () => {
+    const failing = { similarQuestions: async () => Promise.reject(new Error('database is locked')) };
+    const service = new SearchService({ datasource: 'school', loadCatalog: async () => snapshot, knowledge: knowledgeStoreSignals(async () => failing) });
+    expect((await service.search('weather')).tables[0]!.name).toBe('main.weather');
   });
 });
 
@@ -184,26 +238,31 @@ describe('search service over a real database', () => {
 });
 
 describe('incremental refresh', () => {
-  it('re-reads only the tables whose catalog entry changed, also across processes', async () => {
-    const dir = tempDir();
-    const persistPath = join(dir, 'search.json');
-    let snapshot: CatalogSnapshot = { datasource: 'school', dialect: 'duckdb', tables: SCHOOL, introspectedAt: '1' };
-    const sampled: string[] = [];
+  /** Service options over a snapshot the test may replace, with a value sampler that records the columns it reads. */
+  function sampledService(values: Record<string, string[]>, maxValueColumns?: number) {
+    const state = { snapshot: { datasource: 'school', dialect: 'duckdb', tables: SCHOOL, introspectedAt: '1' } as CatalogSnapshot, sampled: [] as string[] };
     const options = {
       datasource: 'school',
-      loadCatalog: async () => snapshot,
+      loadCatalog: async () => state.snapshot,
       sampleValues: async (t: string, column: string) => {
-        sampled.push(`${t}.${column}`);
-        return t === 'main.weather' && column === 'day' ? ['Monday', 'Tuesday'] : [];
+        state.sampled.push(`${t}.${column}`);
+        return values[`${t}.${column}`] ?? [];
       },
-      persistPath,
+      persistPath: join(tempDir(), 'search.json'),
+      ...(maxValueColumns ? { maxValueColumns } : {}),
     };
+    return { state, options };
+  }
+
+  it('re-reads only the tables whose catalog entry changed, also across processes', async () => {
+    const { state, options } = sampledService({ 'main.weather.day': ['Monday', 'Tuesday'] });
+    const { sampled } = state;
     const first = new SearchService(options);
     expect(await first.refresh()).toMatchObject({ added: 7, changed: 0, removed: 0, unchanged: 0, tables: 7 });
     expect(sampled).toHaveLength(9);
 
     sampled.length = 0;
-    snapshot = { ...snapshot, tables: [...SCHOOL.slice(0, 5), { ...SCHOOL[5]!, comment: 'Daily precipitation' }], introspectedAt: '2' };
+    state.snapshot = { ...state.snapshot, tables: [...SCHOOL.slice(0, 5), { ...SCHOOL[5]!, comment: 'Daily precipitation' }], introspectedAt: '2' };
     const result = await first.search('precipitation');
     expect(result.tables[0]!.name).toBe('main.weather');
     expect(sampled).toEqual(['main.weather.day', 'main.weather.rain_mm']);
@@ -213,6 +272,36 @@ describe('incremental refresh', () => {
     expect(await second.refresh()).toMatchObject({ added: 0, changed: 0, removed: 0, unchanged: 6, tables: 6 });
     expect(sampled).toEqual([]);
     expect((await second.search('monday')).tables[0]!.reasons).toContain('value "Monday" in column day');
+  });
+
+  it('ranks exactly as a fresh index after tables were changed, removed and added', () => {
+    const changed = [...SCHOOL.slice(0, 4), { ...SCHOOL[4]!, comment: 'what students say about a course' }, ...SCHOOL.slice(6), table('main.teachers', ['teacher_id', 'full_name', 'course_id'])];
+    const updated = indexOf(SCHOOL);
+    const declared = foreignKeyLinks(changed);
+    updated.update(changed.map((t) => tableDocument(t, [], undefined)), [...declared, ...inferredLinks(changed, declared)]);
+    const fresh = indexOf(changed);
+    for (const question of ['what do students say about courses', 'weather', 'teachers of a course', 'full name of students']) {
+      const ranked = (index: SearchIndex) => index.search(question, { topK: 8 }).tables.map((t) => [t.name, t.score.toFixed(2), t.reasons]);
+      expect(ranked(updated)).toEqual(ranked(fresh));
+    }
+    expect(updated.search('rain').tables.map((t) => t.name)).toEqual([]);
+  });
+
+  it('reads values of whole tables up to the column budget per refresh, and the rest on the next', async () => {
+    const { state, options } = sampledService({ 'archive.students.full_name': ['Ada Lovelace'] }, 5);
+    const { sampled } = state;
+    const first = new SearchService(options);
+    await first.refresh();
+    expect(sampled).toEqual(['main.students.full_name', 'main.courses.title', 'main.registrations.term', 'main.student_clubs.club_name', 'main.student_clubs.student_count']);
+    expect((await first.search('ada lovelace')).tables).toEqual([]);
+    sampled.length = 0;
+    const second = new SearchService(options);
+    expect(await second.refresh()).toMatchObject({ changed: 3, unchanged: 4 });
+    expect(sampled).toEqual(['main.course_reviews.course_rating', 'main.weather.day', 'main.weather.rain_mm', 'archive.students.full_name']);
+    expect((await second.search('ada lovelace')).tables[0]!.reasons).toContain('value "Ada Lovelace" in column full_name');
+    sampled.length = 0;
+    await new SearchService(options).refresh();
+    expect(sampled).toEqual([]);
   });
 });
 
