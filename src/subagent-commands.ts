@@ -113,20 +113,30 @@ export function registerSubagentCommands(program: Command, write: (text: string)
     .option('-c, --config <file>', 'path to stratum.yaml')
     .action(async (options: { config?: string }) => {
       process.exitCode = await withContext(options.config, async (context) => {
-        let errors = 0;
-        let warnings = 0;
-        const entries = context.subagents.all();
-        for (const entry of entries) {
-          const problems = [...entry.problems, ...(await catalogProblems(context, entry))];
-          const bundleErrors = problems.filter((problem) => problem.severity === 'error').length;
-          errors += bundleErrors;
-          warnings += problems.length - bundleErrors;
-          write(`${bundleErrors ? 'FAIL' : 'ok  '} ${entry.bundle.name || '(unnamed)'} ${relative(process.cwd(), entry.bundle.file) || entry.bundle.file}\n`);
-          for (const problem of problems) write(`  ${formatProblem(problem, process.cwd())}\n`);
-        }
-        if (entries.length === 0) write(`No subagents found under ${context.config.subagents.paths.join(', ')}.\n`);
-        write(`${entries.length} subagent(s), ${errors} error(s), ${warnings} warning(s)\n`);
+        const { errors } = await validateSubagents(context, (line) => write(`${line}\n`));
         return errors > 0 ? 1 : 0;
       });
     });
+}
+
+/**
+ * Checks every subagent bundle (YAML, keys, tools, datasource, tables, models, metrics, examples),
+ * printing one line per bundle and its problems as file:line:col; `stratum validate` and
+ * `stratum subagent validate` both report through it.
+ */
+export async function validateSubagents(context: AppContext, print: (line: string) => void): Promise<{ count: number; errors: number; warnings: number }> {
+  let errors = 0;
+  let warnings = 0;
+  const entries = context.subagents.all();
+  for (const entry of entries) {
+    const problems = [...entry.problems, ...(await catalogProblems(context, entry))];
+    const bundleErrors = problems.filter((problem) => problem.severity === 'error').length;
+    errors += bundleErrors;
+    warnings += problems.length - bundleErrors;
+    print(`${bundleErrors ? 'FAIL' : 'ok  '} ${entry.bundle.name || '(unnamed)'} ${relative(process.cwd(), entry.bundle.file) || entry.bundle.file}`);
+    for (const problem of problems) print(`  ${formatProblem(problem, process.cwd())}`);
+  }
+  if (entries.length === 0) print(`No subagents found under ${context.config.subagents.paths.join(', ')}.`);
+  print(`${entries.length} subagent(s), ${errors} error(s), ${warnings} warning(s)`);
+  return { count: entries.length, errors, warnings };
 }

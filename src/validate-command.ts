@@ -4,11 +4,13 @@ import { AppContext } from './context.js';
 import { StratumError } from './errors.js';
 import { createLogger } from './logger.js';
 import { SemanticRegistry, formatProblem } from './semantic/index.js';
+import { validateSubagents } from './subagent-commands.js';
 
 /**
- * `stratum validate [paths]`: checks the config, then every semantic model, writing a report line
- * by line (the CLI passes stdout; a server must never). Each problem reads file:line:col.
- * Returns the exit code: 0 clean (warnings allowed), 1 when any model has errors.
+ * `stratum validate [paths]`: checks the config, then every semantic model (and, for a workspace,
+ * every subagent bundle), writing a report line by line (the CLI passes stdout; a server must
+ * never). Each problem reads file:line:col.
+ * Returns the exit code: 0 clean (warnings allowed), 1 when any model or subagent has errors.
  */
 export async function validateWorkspace(paths: string[], configOption: string | undefined, print: (line: string) => void): Promise<number> {
   let config: StratumConfig;
@@ -40,6 +42,8 @@ export async function validateWorkspace(paths: string[], configOption: string | 
   }
   if (models.length === 0) print(`No semantic models found under ${(paths.length ? paths : settings.paths).join(', ')}.`);
   print(`${models.length} model(s), ${errors} error(s), ${warnings} warning(s)`);
+  // A workspace check covers its subagent bundles too (checked against these models and the catalog).
+  if (config.configPath && !paths.length) errors += (await validateSubagents(context, print)).errors;
   await context.close();
   return errors > 0 ? 1 : 0;
 }

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { spawnSync } from 'node:child_process';
-import { writeFileSync } from 'node:fs';
+import { rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Client } from '@modelcontextprotocol/client';
 import { CLI, startV2Client, type StartedClient } from '../helpers/clients.js';
@@ -88,9 +88,20 @@ describe('semantic models over MCP', () => {
 
 describe('stratum validate', () => {
   it('passes the demo workspace and fails a broken model with file:line:col', () => {
-    const ok = spawnSync(process.execPath, [CLI, 'validate', '--config', join(dir, 'stratum.yaml')], { encoding: 'utf8' });
+    const ok = spawnSync(process.execPath, [CLI, 'validate', '--config', join(dir, 'stratum.yaml')], { encoding: 'utf8', cwd: dir });
     expect(ok.stdout).toMatch(/2 model\(s\), 0 error\(s\)/);
+    expect(ok.stdout).toContain('ok   finance subagents/finance.yaml\n1 subagent(s), 0 error(s), 0 warning(s)\n');
     expect(ok.status).toBe(0);
+    // A broken subagent bundle fails the workspace check too.
+    const bundle = join(dir, 'subagents', 'broken.yaml');
+    writeFileSync(bundle, 'name: broken\ntools: [run_sql, drop_tables]\nscope: { tables: ["main.orders"] }\n');
+    try {
+      const failed = spawnSync(process.execPath, [CLI, 'validate', '--config', join(dir, 'stratum.yaml')], { encoding: 'utf8', cwd: dir });
+      expect(failed.status).toBe(1);
+      expect(failed.stdout).toMatch(/FAIL broken subagents\/broken\.yaml\n  subagents\/broken\.yaml:2:\d+: error: .*drop_tables/);
+    } finally {
+      rmSync(bundle);
+    }
     const broken = join(tempDir(), 'broken.yml');
     writeFileSync(
       broken,
