@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 // `npm run demo`: builds a demo workspace (once) and walks a real MCP client over stdio through
-// every tool the server has, printing what each returns. Run with --fresh to regenerate the data,
+// every tool the server has (and a subagent's scoped server), printing what each returns. Run with --fresh to regenerate the data,
 // --scale N to change its size.
 import { existsSync } from 'node:fs';
 import { spawnSync } from 'node:child_process';
@@ -38,10 +38,12 @@ console.log(client.getInstructions());
 step('tools/list');
 for (const tool of (await client.listTools()).tools) console.log(`- ${tool.name}: ${tool.description?.split('. ')[0]?.replace(/\.$/, '')}.`);
 
-async function call(name, toolArgs) {
-  step(`${name} ${JSON.stringify(toolArgs)}`);
-  const result = await client.callTool({ name, arguments: toolArgs });
-  const text = result.content.map((part) => part.text).join('\n');
+async function call(name, toolArgs, { maxLines = 60, on = client } = {}) {
+  const shown = JSON.stringify(toolArgs);
+  step(`${name} ${shown.length > 240 ? `${shown.slice(0, 240)}...` : shown}`);
+  const result = await on.callTool({ name, arguments: toolArgs });
+  const lines = result.content.map((part) => part.text).join('\n').split('\n');
+  const text = lines.length > maxLines ? `${lines.slice(0, maxLines).join('\n')}\n... (${lines.length - maxLines} more lines)` : lines.join('\n');
   console.log(result.isError ? `(isError) ${text}` : text);
   return result;
 }
@@ -60,5 +62,30 @@ await call('run_sql', { sql: 'DROP TABLE main.orders' });
 await call('run_sql', { sql: "SELECT * FROM read_csv('/etc/passwd')" });
 await call('run_sql', { sql: 'SELECT 1; DELETE FROM main.orders' });
 
+// Schema linking: the tables a question needs, with the reasons and the join paths.
+await call('search_tables', { query: 'refunds by product category', top_k: 4 }, { maxLines: 30 });
+
+// A metric query compiled into correct SQL (no fan-out), then run.
+const compiled = await call('generate_sql', { metrics: ['revenue', 'refund_rate'], group_by: ['metric_time__year', 'order__channel'], order_by: ['metric_time__year', 'order__channel'] }, { maxLines: 25 });
+await call('run_sql', { sql: compiled.structuredContent.sql });
+
+// A question with no model at hand: the assembled context comes back for the calling agent.
+await call('generate_sql', { question: 'Which product categories had the most refunds last year?' }, { maxLines: 30 });
+
+// The learning loop: an upvoted answer becomes a verified query that a paraphrase gets back.
+const verifiedSql = 'SELECT c.category_name, sum(r.refund_amount) AS refunds FROM main.returns r JOIN main.order_items oi ON r.order_item_id = oi.order_item_id JOIN main.products p ON oi.product_id = p.product_id JOIN main.categories c ON p.category_id = c.category_id GROUP BY 1 ORDER BY 2 DESC';
+await call('record_feedback', { question: 'Total refunds by product category', sql: verifiedSql, rating: 'up', idempotency_key: 'demo-refunds-by-category-1' });
+await call('generate_sql', { question: 'refund totals per category' }, { maxLines: 12 });
+
+// Subagents: a prompt per domain, and a scoped server that enforces its tables.
+step('prompts/list');
+for (const prompt of (await client.listPrompts()).prompts) console.log(`- ${prompt.name}: ${prompt.description ?? ''}`);
 await client.close();
+const finance = new Client({ name: 'stratum-demo-finance', version: '1.0.0' }, { versionNegotiation: { mode: { pin: '2026-07-28' } } });
+await finance.connect(new StdioClientTransport({ command: process.execPath, args: [cli, 'serve', '--config', configPath, '--subagent', 'finance'], stderr: 'ignore' }));
+step('stratum serve --subagent finance: tools/list');
+console.log((await finance.listTools()).tools.map((tool) => tool.name).join(', '));
+await call('run_sql', { sql: 'SELECT count(*) FROM main.orders' }, { on: finance });
+await call('run_sql', { sql: 'WITH orders AS (SELECT * FROM main.customers) SELECT count(*) FROM orders' }, { on: finance });
+await finance.close();
 console.log(`\nDone. Serve it from any MCP client with:\n  node ${cli} serve --config ${configPath}`);

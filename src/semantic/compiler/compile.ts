@@ -338,15 +338,15 @@ export class MetricQueryCompiler {
         return this.measureNode(metric.measure, context, use, cumulative);
       }
       case 'ratio': {
-        const numerator = this.inputNode(metric.numerator, context, use, '__numerator');
-        const denominator = this.inputNode(metric.denominator, context, use, '__denominator');
+        const numerator = this.inputNode(metric.numerator, context, { ...use, label: `${metric.name} (numerator ${metric.numerator.name})` }, '__numerator');
+        const denominator = this.inputNode(metric.denominator, context, { ...use, label: `${metric.name} (denominator ${metric.denominator.name})` }, '__denominator');
         const keys = this.keyColumns(context);
         const combined = this.combine([numerator, denominator], keys);
         const value = binary({ kind: 'cast', expr: col(undefined, numerator.value), type: 'double' }, '/', { kind: 'cast', expr: call('NULLIF', col(undefined, denominator.value), lit(0)), type: 'double' });
         return this.project(combined, keys, value, use.alias, `Ratio metric ${metric.name}`);
       }
       case 'derived': {
-        const inputs = metric.inputs.map((input) => this.inputNode(input, context, use, input.alias ?? input.name));
+        const inputs = metric.inputs.map((input) => this.inputNode(input, context, { ...use, label: `${metric.name} (input ${input.name})` }, input.alias ?? input.name));
         const keys = this.keyColumns(context);
         const combined = this.combine(inputs, keys);
         return this.project(combined, keys, raw(metric.expr), use.alias, `Derived metric ${metric.name} = ${metric.expr}`);
@@ -370,7 +370,7 @@ export class MetricQueryCompiler {
       else throw new StratumError('NOT_IMPLEMENTED', `offset_window "${input.offsetWindow}" of ${input.name} is not supported.`, `Use a window such as "7 days"${this.customGrains.size ? ` or a custom grain (${[...this.customGrains.keys()].join(', ')})` : ''}.`);
     }
     if (input.offsetToGrain) shifts.push({ kind: 'toGrain', grain: input.offsetToGrain });
-    return this.metricNode(metric, context, { filters: [...use.filters, ...input.filter], shifts, alias });
+    return this.metricNode(metric, context, { filters: [...use.filters, ...input.filter], shifts, alias, ...(use.label ? { label: use.label } : {}) });
   }
 
   /** SELECT keys, value FROM combined: the last step of a ratio or derived metric. */
@@ -482,7 +482,7 @@ export class MetricQueryCompiler {
     if (use.shifts.length) throw new StratumError('NOT_IMPLEMENTED', `Metric ${metric.name}: offsets over a Cortex expression metric are not supported yet.`, 'Query it without an offset.');
     const measure: Measure = { name: metric.name, expr: '1', agg: 'sum', synonyms: [], sampleValues: [] } as unknown as Measure;
     const filters = [...use.filters, ...context.where];
-    const from = `metric ${use.alias} (${table.name})`;
+    const from = `metric ${use.label ?? use.alias} (${table.name})`;
     const aggTime = this.aggTimeDimension(measure, table, false);
     const groupItems = this.resolveItems(context.requests, table, context, from, aggTime);
     const filterPlan = this.filterPlan(filters, table, context, from, aggTime);
@@ -635,7 +635,7 @@ export class MetricQueryCompiler {
   private measureNode(reference: MeasureReference, context: QueryContext, use: MetricUse, cumulative?: CumulativeWindow): MetricNode {
     const { measure, table } = this.measureOf(reference);
     const filters = [...use.filters, ...reference.filter, ...context.where];
-    const from = `metric ${use.alias} (measure ${measure.name} of ${table.name})`;
+    const from = `metric ${use.label ?? use.alias} (measure ${measure.name} of ${table.name})`;
     const aggTime = this.aggTimeDimension(measure, table, false);
     const groupItems = this.resolveItems(context.requests, table, context, from, aggTime);
     const filterPlan = this.filterPlan(filters, table, context, from, aggTime);
@@ -1206,6 +1206,8 @@ interface MetricUse {
   filters: string[];
   shifts: TimeShift[];
   alias: string;
+  /** How messages name this use: the metric, or `refund_rate (numerator refunds)` for an input. */
+  label?: string;
 }
 
 interface RowsArgs {
