@@ -308,6 +308,31 @@ metric:
     }
   });
 
+  it('applies where filters before a cumulative metric takes each period\'s value', async () => {
+    await connection.run(`CREATE TABLE IF NOT EXISTS spine AS SELECT CAST(d AS DATE) AS ds FROM range(DATE '2024-01-01', DATE '2024-03-01', INTERVAL 1 DAY) t(d)`);
+    const text = `${MODEL}---
+project_configuration:
+  time_spines: [{ node_relation: { schema_name: main, alias: spine }, primary_column: { name: ds, time_granularity: day } }]
+---
+metric:
+  name: revenue_to_date
+  type: cumulative
+  type_params: { measure: revenue, cumulative_type_params: { period_agg: last } }
+`;
+    const query = (where: string[]) => rows({ metrics: ['revenue_to_date'], groupBy: ['metric_time__month'], where, orderBy: ['metric_time__month'] }, text);
+    // Orders: 100 on 01-05 (completed), 30 on 01-20 (completed), 50 on 02-03 (cancelled). A month's
+    // value is the running total on its last day: 130 on 01-31, 180 on 02-29.
+    expect(await query([])).toEqual([
+      { metric_time__month: '2024-01-01 00:00:00', revenue_to_date: '130.00' },
+      { metric_time__month: '2024-02-01 00:00:00', revenue_to_date: '180.00' },
+    ]);
+    // Only completed orders: February's running total leaves out the cancelled 50.
+    expect(await query(["{{ Dimension('order__status') }} = 'completed'"])).toEqual([
+      { metric_time__month: '2024-01-01 00:00:00', revenue_to_date: '130.00' },
+      { metric_time__month: '2024-02-01 00:00:00', revenue_to_date: '130.00' },
+    ]);
+  });
+
   it('says when a time feature needs a time spine the model lacks', () => {
     const text = `${MODEL}---\nmetric:\n  name: revenue_last_week\n  type: derived\n  type_params:\n    expr: revenue\n    metrics: [{ name: revenue, offset_window: 7 days }]\n`;
     expect(() => compileMetricQuery(model(text), { metrics: ['revenue_last_week'], groupBy: ['metric_time'] })).toThrow('declares no time spine at day grain or finer');
