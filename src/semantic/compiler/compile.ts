@@ -1238,12 +1238,26 @@ class InstanceSet {
     return [...this.byPath.values()].map((entry) => entry.instance);
   }
 
-  /** The instance at the end of a join path, joining tables in as needed. */
+  /** Which final table a bridge instance (the first hop of a longer path) was first joined for. */
+  private readonly bridgeTargets = new Map<string, string>();
+
+  /**
+   * The instance at the end of a join path, joining tables in as needed. As in MetricFlow, the
+   * bridge table of a two-hop path is joined once per table reached through it (the first such
+   * path shares it with one-hop dimensions of the bridge itself).
+   */
   reach(hops: JoinHop[]): TableInstance {
     let current = this.root;
     let key = '';
-    for (const hop of hops) {
+    for (const [index, hop] of hops.entries()) {
       key += `/${hop.entity}:${hop.to.name}`;
+      const next = hops[index + 1];
+      if (next) {
+        const target = `${next.entity}:${next.to.name}`;
+        const claimed = this.bridgeTargets.get(key);
+        if (claimed === undefined) this.bridgeTargets.set(key, target);
+        else if (claimed !== target) key += `#${target}`;
+      }
       let entry = this.byPath.get(key);
       if (!entry) {
         entry = { instance: new TableInstance(hop.to, `${hop.to.name}_${this.byPath.size + 1}`), hop, parent: current };
