@@ -181,6 +181,14 @@ describe.skipIf(!PG_URL)('PostgreSQL connector', () => {
       await eventually(async () => expect(await runningStatements()).toBe(0));
     });
 
+    it('leaves no statement running when the caller aborts before the statement has started', async () => {
+      const controller = new AbortController();
+      const running = failure(connector.execute(SLOW, { ...budget, timeoutMs: 60_000, signal: controller.signal }));
+      setImmediate(() => controller.abort());
+      expect((await running).code).toBe('QUERY_CANCELLED');
+      await eventually(async () => expect(await runningStatements()).toBe(0));
+    });
+
     it('refuses to start when already aborted', async () => {
       const controller = new AbortController();
       controller.abort();

@@ -71,9 +71,15 @@ export class PostgresConnector implements Connector {
   private async readOnly<T>(timeoutMs: number, signal: AbortSignal | undefined, work: (client: PoolClient) => Promise<T>): Promise<T> {
     if (signal?.aborted) throw cancelled();
     const client = await this.connect();
+    if (signal?.aborted) {
+      client.release();
+      throw cancelled();
+    }
     const stop = this.interruptOn(client, timeoutMs, signal);
     try {
       await beginReadOnly(client, timeoutMs);
+      // Aborted while the transaction opened: the statement is not started at all.
+      stop.check();
       const result = await work(client);
       stop.check();
       return result;
@@ -84,7 +90,14 @@ export class PostgresConnector implements Connector {
     } finally {
       stop.dispose();
       // The caller does not wait for the ROLLBACK; the connection goes back to the pool after it.
-      if (stop.fired()) client.release(true);
+      // An interrupted connection is dropped, and its backend terminated: a cancel that arrived
+      // before the statement started is lost, and a backend computing without sending rows does
+      // not notice the dropped socket.
+      if (stop.fired()) {
+        const pid = (client as PoolClient & { processID?: number }).processID;
+        if (pid) this.signalBackend('pg_terminate_backend', pid);
+        client.release(true);
+      }
       else void client.query('ROLLBACK').then(() => client.release(), () => client.release(true));
     }
   }
@@ -96,7 +109,7 @@ export class PostgresConnector implements Connector {
       if (reason) return;
       reason = why;
       const pid = (client as PoolClient & { processID?: number }).processID;
-      if (pid) this.cancelBackend(pid);
+      if (pid) this.signalBackend('pg_cancel_backend', pid);
       // A server that does not answer the cancel (network gone) still must not hang the call.
       dropTimer = setTimeout(() => (client as PoolClient & { connection?: { stream: { destroy(): void } } }).connection?.stream.destroy(), CANCEL_GRACE_MS);
     };
@@ -122,12 +135,12 @@ export class PostgresConnector implements Connector {
     };
   }
 
-  /** pg_cancel_backend through a second, short-lived connection. */
-  private cancelBackend(pid: number): void {
+  /** pg_cancel_backend (or pg_terminate_backend) through a second, short-lived connection. */
+  private signalBackend(fn: 'pg_cancel_backend' | 'pg_terminate_backend', pid: number): void {
     const canceller = new pg.Client({ ...poolConfig(this.config), application_name: 'stratum-cancel' });
     canceller
       .connect()
-      .then(() => canceller.query('SELECT pg_cancel_backend($1)', [pid]))
+      .then(() => canceller.query(`SELECT ${fn}($1)`, [pid]))
       .catch((error: unknown) => logger.warn({ datasource: this.name, pid, err: (error as Error).message }, 'could not cancel a PostgreSQL statement'))
       .finally(() => void canceller.end().catch(() => undefined));
   }
