@@ -1,15 +1,34 @@
 import type { Connector } from '../connectors/index.js';
 import { StratumError } from '../errors.js';
 import { DIALECTS, compileMetricQuery, type SqlDialect, type MetricQuery, type SemanticModel, type SemanticRegistry } from '../semantic/index.js';
-import { narrowModel } from '../subagents/index.js';
+import { narrowModel, type ToolScope } from '../subagents/index.js';
 import type { GeneratedSql, GenerationServices } from './types.js';
 
-/** The semantic model a request names, or the first one; a clear error when there is none. */
-export function chooseModel(registry: SemanticRegistry, name: string | undefined): SemanticModel {
-  if (name) return registry.get(name);
-  const model = registry.list()[0];
-  if (!model) throw new StratumError('INVALID_ARGUMENT', 'No semantic models are configured, so metrics cannot be compiled.', 'Add MetricFlow or Cortex YAML under semantic_models.paths in stratum.yaml, or write SQL yourself and call run_sql.');
+/**
+ * The semantic model a request names, or the first one; under a subagent's scope only the models it
+ * allows (another is refused by name). A clear error when there is none.
+ */
+export function chooseModel(registry: SemanticRegistry, name: string | undefined, scope?: ToolScope): SemanticModel {
+  const allowed = registry.list().filter((model) => !scope || scope.allowsModel(model.name));
+  if (name) {
+    refuseModelOutsideScope(name, scope, allowed);
+    return registry.get(name);
+  }
+  const model = allowed[0];
+  if (!model) {
+    throw new StratumError(
+      'INVALID_ARGUMENT',
+      scope ? `Subagent "${scope.subagent.name}" has no semantic model in scope.` : 'No semantic models are configured, so metrics cannot be compiled.',
+      scope ? 'Write SQL over the tables in scope instead (search_tables, run_sql).' : 'Add MetricFlow or Cortex YAML under semantic_models.paths in stratum.yaml, or write SQL yourself and call run_sql.',
+    );
+  }
   return model;
+}
+
+/** SCOPE_VIOLATION for a model the scope does not allow, naming the ones it does. */
+export function refuseModelOutsideScope(name: string, scope: ToolScope | undefined, allowed: readonly SemanticModel[]): void {
+  if (!scope || scope.allowsModel(name)) return;
+  throw new StratumError('SCOPE_VIOLATION', `Semantic model "${name}" is outside the scope of subagent "${scope.subagent.name}".`, `Models in scope: ${allowed.map((model) => model.name).join(', ') || 'none'}.`);
 }
 
 /** The compiler dialect for a datasource's engine. */
@@ -45,12 +64,8 @@ export async function compileStep(services: GenerationServices, request: MetricQ
  */
 function scopedModel(services: GenerationServices, request: MetricQuery & { semanticModel?: string }, connector: Connector): SemanticModel {
   const scope = services.scope;
-  if (!scope) return chooseModel(services.semantic, request.semanticModel);
-  const allowed = services.semantic.list().filter((model) => scope.allowsModel(model.name));
-  const wanted = request.semanticModel?.toLowerCase();
-  const model = wanted ? allowed.find((candidate) => candidate.name.toLowerCase() === wanted) : allowed[0];
-  const hint = allowed.length ? `Models in scope: ${allowed.map((candidate) => candidate.name).join(', ')}.` : 'Write SQL over the tables in scope instead (search_tables, run_sql).';
-  if (!model) throw new StratumError('SCOPE_VIOLATION', wanted ? `Semantic model "${request.semanticModel}" is outside the scope of subagent "${scope.subagent.name}".` : `Subagent "${scope.subagent.name}" has no semantic model in scope.`, hint);
+  const model = chooseModel(services.semantic, request.semanticModel, scope);
+  if (!scope) return model;
   const outside = (request.metrics ?? []).filter((metric) => !scope.allowsMetric(model.name, metric));
   if (outside.length) throw new StratumError('SCOPE_VIOLATION', `Metric ${outside.map((metric) => `"${metric}"`).join(', ')} is outside the scope of subagent "${scope.subagent.name}".`, `Metrics in scope: ${model.metrics.filter((metric) => scope.allowsMetric(model.name, metric.name)).map((metric) => metric.name).join(', ') || 'none'}.`);
   return narrowModel(model, scope, connector.dialect === 'postgres' ? 'public' : 'main');

@@ -2,6 +2,7 @@ import { StratumError } from '../errors.js';
 import type { SearchResult } from '../search/index.js';
 import { physicalName, type SemanticModel, type SemanticRegistry } from '../semantic/index.js';
 import type { GenerationStrategy, ToolScope } from '../subagents/types.js';
+import { refuseModelOutsideScope } from './metric.js';
 
 export interface StrategyChoice {
   /** The strategy that was asked for (or defaulted). */
@@ -43,9 +44,7 @@ function readableModel(registry: SemanticRegistry, options: { name?: string; sco
   const allowed = registry.list().filter((model) => !scope || scope.allowsModel(model.name));
   let model: SemanticModel | undefined;
   if (name) {
-    if (scope && !scope.allowsModel(name)) {
-      throw new StratumError('SCOPE_VIOLATION', `Semantic model "${name}" is outside the scope of subagent "${scope.subagent.name}".`, `Models in scope: ${allowed.map((m) => m.name).join(', ') || 'none'}.`);
-    }
+    refuseModelOutsideScope(name, scope, allowed);
     model = registry.get(name);
   } else {
     if (!allowed.length) {

@@ -1,5 +1,5 @@
 import { StratumError, closestNames, didYouMean, formatSuggestions } from '../../errors.js';
-import type { ConversionMetric, Dimension, LogicalTable, Measure, MeasureReference, Metric, MetricInput, SemanticModel, TimeGranularity, TimeSpine } from '../ir.js';
+import type { Aggregation, ConversionMetric, Dimension, LogicalTable, Measure, MeasureReference, Metric, MetricInput, SimpleMetric, SemanticModel, TimeGranularity, TimeSpine } from '../ir.js';
 import { TIME_GRANULARITIES } from '../ir.js';
 import { and, binary, call, coalesce, col, lit, raw, sameValue, type DatePart, type Expr, type FromItem, type Join, type Select, type SelectItem } from '../sql/ast.js';
 import { DUCKDB, renderSelect, type Dialect } from '../sql/render.js';
@@ -150,12 +150,13 @@ export class MetricQueryCompiler {
     if (metric) return metric;
     // In a Cortex model, a fact with a default aggregation is a metric of its own.
     const fact = this.model.format === 'cortex' ? this.measures.get(name.trim().toLowerCase()) : undefined;
-    if (fact && (fact.measure.agg || isNumericType(fact.measure.dataType))) {
+    if (fact && this.aggregationOf(fact.measure)) {
       if (!fact.measure.agg) this.explanation.push(`${fact.measure.name} has no default_aggregation; it is summed.`);
-      return { type: 'simple', name: fact.measure.name, filter: [], measure: { name: fact.measure.name, filter: [] }, synonyms: [], table: fact.table.name } as Metric;
+      const simple: SimpleMetric = { type: 'simple', name: fact.measure.name, filter: [], measure: { name: fact.measure.name, filter: [] }, synonyms: [], table: fact.table.name };
+      return simple;
     }
     const known = [...this.metricsByName.values()].map((candidate) => candidate.name);
-    if (this.model.format === 'cortex') known.push(...[...this.measures.values()].filter((entry) => entry.measure.agg || isNumericType(entry.measure.dataType)).map((entry) => entry.measure.name));
+    if (this.model.format === 'cortex') known.push(...[...this.measures.values()].filter((entry) => this.aggregationOf(entry.measure)).map((entry) => entry.measure.name));
     throw new StratumError(
       'INVALID_ARGUMENT',
       `Unknown metric "${name}" in semantic model ${this.model.name}.${formatSuggestions(closestNames(name, known))}`,
@@ -480,7 +481,8 @@ export class MetricQueryCompiler {
     const table = metric.table ? this.model.tables.find((candidate) => candidate.name === metric.table) : undefined;
     if (!table) throw new StratumError('NOT_IMPLEMENTED', `Metric ${metric.name} is a model-level Cortex metric (over several tables), which the compiler cannot compile yet.`, 'Read its SQL in load_semantic_model and write the query with run_sql, or define it on one table.');
     if (use.shifts.length) throw new StratumError('NOT_IMPLEMENTED', `Metric ${metric.name}: offsets over a Cortex expression metric are not supported yet.`, 'Query it without an offset.');
-    const measure: Measure = { name: metric.name, expr: '1', agg: 'sum', synonyms: [], sampleValues: [] } as unknown as Measure;
+    // The rows to aggregate: a stand-in measure gives rowsQuery its time dimension and row column.
+    const measure: Measure = { name: metric.name, expr: '1', agg: 'sum', synonyms: [], sampleValues: [] };
     const filters = [...use.filters, ...context.where];
     const from = `metric ${use.label ?? use.alias} (${table.name})`;
     const aggTime = this.aggTimeDimension(measure, table, false);
@@ -521,7 +523,7 @@ export class MetricQueryCompiler {
   private conversionNode(metric: ConversionMetric, context: QueryContext, use: MetricUse): MetricNode {
     if (use.shifts.length) throw new StratumError('NOT_IMPLEMENTED', `Conversion metric ${metric.name} cannot be used with offset_window or offset_to_grain yet.`, 'Query the conversion metric without an offset.');
     const keys = this.keyColumns(context);
-    const base = this.measureNode(metric.baseMeasure, context, { ...use, alias: '__base', filters: [...use.filters] });
+    const base = this.measureNode(metric.baseMeasure, context, { ...use, alias: '__base' });
     const conversions = this.conversionEvents(metric, context, use, keys);
     const combined = this.combine([base, conversions], keys);
     const value =
@@ -686,9 +688,13 @@ export class MetricQueryCompiler {
     };
   }
 
+  /** A measure's aggregation; a numeric Cortex fact without default_aggregation is summed (the explanation says so). */
+  private aggregationOf(measure: Measure): Aggregation | undefined {
+    return measure.agg ?? (this.model.format === 'cortex' && isNumericType(measure.dataType) ? 'sum' : undefined);
+  }
+
   private aggregate(measure: Measure, value: Expr): Expr {
-    // A numeric Cortex fact without default_aggregation is summed (the explanation says so).
-    const agg = measure.agg ?? (this.model.format === 'cortex' && isNumericType(measure.dataType) ? 'sum' : undefined);
+    const agg = this.aggregationOf(measure);
     switch (agg) {
       case 'sum':
         return { kind: 'aggregate', fn: 'sum', expr: value };
